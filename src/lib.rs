@@ -1,0 +1,3 @@
+//! Shared code of the example stacks (`examples/`) and the integration tests (`tests/`).
+
+pub mod cli;

@@ -1,0 +1,187 @@
+//! The stack rules, one set for compile time and run time.
+//!
+//! [`rules`] holds `const fn`s that the `stack!` macro's generated `const` items call, so a
+//! broken rule fails the build on the user's token; [`validate`] runs the same functions on a
+//! stack built at run time and reports every problem at once, with the same text.
+
+mod msg;
+pub mod rules;
+
+use std::collections::HashMap;
+use std::fmt;
+
+pub use msg::Msg;
+use rules::{Defect, PortUse, RefKind};
+
+use crate::model::{Condition, Stack};
+
+/// The defect classes the rules catch (numbered as in the design notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DefectClass {
+    /// 1: `depends_on` names an unknown service.
+    UnknownService,
+    /// 2: a host port is published twice.
+    PortClash,
+    /// 3: an undeclared volume, network or secret.
+    Undeclared,
+    /// 4: `healthy` on a service without a healthcheck.
+    HealthyWithoutHealthcheck,
+    /// 5: a dependency cycle.
+    Cycle,
+    /// 6: a duplicate service or container name.
+    Duplicate,
+}
+
+/// One problem found by [`validate`]: its class and its message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    /// The defect class.
+    pub class: DefectClass,
+    /// The message, identical to the compile-time error's.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn diag(class: DefectClass, d: Defect<'_>) -> Diagnostic {
+    let mut m = Msg::new();
+    d.render(&mut m);
+    Diagnostic {
+        class,
+        message: m.as_str().to_owned(),
+    }
+}
+
+/// Checks `stack` against every rule and returns all problems at once.
+pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
+    let mut index: HashMap<&str, u32> = HashMap::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        if index.insert(name, i as u32).is_some() {
+            out.push(diag(DefectClass::Duplicate, Defect::DuplicateService { name }));
+        }
+    }
+    duplicate_container_names(stack, &mut out);
+    references(stack, &names, &index, &mut out);
+    ports(stack, &mut out);
+    cycle(stack, &names, &index, &mut out);
+    if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+fn duplicate_container_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for s in &stack.services {
+        if let Some(c) = &s.container_name {
+            if let Some(other) = seen.insert(c.as_str(), s.name.as_str()) {
+                let d = Defect::DuplicateContainerName {
+                    name: c.as_str(),
+                    service: s.name.as_str(),
+                    other,
+                };
+                out.push(diag(DefectClass::Duplicate, d));
+            }
+        }
+    }
+}
+
+fn references(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
+    let volumes: Vec<&str> = stack.volumes.iter().map(|v| v.name.as_str()).collect();
+    let networks: Vec<&str> = stack.networks.iter().map(|n| n.name.as_str()).collect();
+    let secrets: Vec<&str> = stack.secrets.iter().map(|s| s.name.as_str()).collect();
+    let mut unknown = |kind, class, from, name: &str, known: &[&str]| {
+        if !known.contains(&name) {
+            let suggestion = rules::suggest(name, known);
+            out.push(diag(class, Defect::Unknown { kind, from, name, suggestion }));
+        }
+    };
+    for s in &stack.services {
+        let from = s.name.as_str();
+        for d in &s.depends_on {
+            unknown(RefKind::Service, DefectClass::UnknownService, from, d.service.as_str(), names);
+        }
+        for m in &s.mounts {
+            if let crate::model::Mount::Volume { source, .. } = m {
+                unknown(RefKind::Volume, DefectClass::Undeclared, from, source.as_str(), &volumes);
+            }
+        }
+        for n in &s.networks {
+            unknown(RefKind::Network, DefectClass::Undeclared, from, n.network.as_str(), &networks);
+        }
+        for secret in &s.secrets {
+            unknown(RefKind::Secret, DefectClass::Undeclared, from, secret.as_str(), &secrets);
+        }
+    }
+    for s in &stack.services {
+        for d in s.depends_on.iter().filter(|d| d.condition == Condition::Healthy) {
+            let Some(&i) = index.get(d.service.as_str()) else { continue };
+            if !stack.services[i as usize].has_healthcheck() {
+                let defect = Defect::HealthyWithoutHealthcheck { from: s.name.as_str(), to: d.service.as_str() };
+                out.push(diag(DefectClass::HealthyWithoutHealthcheck, defect));
+            }
+        }
+    }
+}
+
+/// The published host ports of `stack`, in declaration order.
+pub fn port_uses(stack: &Stack) -> Vec<PortUse<'_>> {
+    let mut uses = Vec::new();
+    for s in &stack.services {
+        for p in &s.ports {
+            if let Some(published) = p.published {
+                let (family, ip) = rules::ip_key(p.host_ip);
+                uses.push(PortUse {
+                    service: s.name.as_str(),
+                    ip,
+                    family,
+                    protocol: p.protocol as u8,
+                    start: published.start().get(),
+                    end: published.end().get(),
+                });
+            }
+        }
+    }
+    uses
+}
+
+fn ports(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    let uses = port_uses(stack);
+    let n = uses.len();
+    let (mut order, mut active, mut clash) = (vec![0; n], vec![0; n], vec![0; n]);
+    rules::port_clashes(&uses, &mut order, &mut active, &mut clash);
+    for (i, &c) in clash.iter().enumerate() {
+        if c != u32::MAX {
+            let (p, q) = (uses[i], uses[c as usize]);
+            let d = Defect::PortClash {
+                service: p.service,
+                port: p.start.max(q.start),
+                protocol: if p.protocol == 0 { "tcp" } else { "udp" },
+                other: q.service,
+            };
+            out.push(diag(DefectClass::PortClash, d));
+        }
+    }
+}
+
+fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
+    let (mut from, mut to) = (Vec::new(), Vec::new());
+    for (i, s) in stack.services.iter().enumerate() {
+        for d in &s.depends_on {
+            if let Some(&j) = index.get(d.service.as_str()) {
+                from.push(i as u32);
+                to.push(j);
+            }
+        }
+    }
+    let n = names.len();
+    let mut scratch = vec![0; 3 * n + 1];
+    let mut path = vec![0; n + 1];
+    if let Some((_, len)) = rules::find_cycle(n, &from, &to, &mut scratch, &mut path) {
+        out.push(diag(DefectClass::Cycle, Defect::Cycle { names, path: &path[..len] }));
+    }
+}

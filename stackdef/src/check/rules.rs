@@ -1,0 +1,556 @@
+//! The rule set: `const fn`s shared by the macro's compile-time checks and [`validate`].
+//!
+//! Everything here runs in `const` evaluation, so it uses loops over slices and fixed buffers
+//! rather than iterators and collections.
+//!
+//! [`validate`]: crate::check::validate
+
+use super::msg::Msg;
+
+/// What kind of declaration a name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefKind {
+    /// A service (`depends_on`, route targets).
+    Service,
+    /// A named volume (mounts).
+    Volume,
+    /// A network.
+    Network,
+    /// A secret.
+    Secret,
+}
+
+impl RefKind {
+    const fn noun(self) -> &'static str {
+        match self {
+            RefKind::Service => "service",
+            RefKind::Volume => "volume",
+            RefKind::Network => "network",
+            RefKind::Secret => "secret",
+        }
+    }
+    const fn verb(self) -> &'static str {
+        match self {
+            RefKind::Service => "depends on",
+            RefKind::Volume => "mounts",
+            RefKind::Network => "joins",
+            RefKind::Secret => "uses",
+        }
+    }
+    const fn section(self) -> &'static str {
+        match self {
+            RefKind::Service => "services",
+            RefKind::Volume => "volumes",
+            RefKind::Network => "networks",
+            RefKind::Secret => "secrets",
+        }
+    }
+}
+
+/// One broken rule, with the names it concerns. `render` gives its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Defect<'a> {
+    /// #1 and #3: a reference to something not declared.
+    Unknown {
+        /// What is referenced.
+        kind: RefKind,
+        /// The service holding the reference.
+        from: &'a str,
+        /// The name that was not found.
+        name: &'a str,
+        /// A declared name close to it.
+        suggestion: Option<&'a str>,
+    },
+    /// #2: a host port published twice.
+    PortClash {
+        /// The service publishing it second.
+        service: &'a str,
+        /// The first clashing host port.
+        port: u16,
+        /// `tcp` or `udp`.
+        protocol: &'a str,
+        /// The service publishing it first.
+        other: &'a str,
+    },
+    /// #4: waiting for `to` to be healthy when it has no healthcheck.
+    HealthyWithoutHealthcheck {
+        /// The waiting service.
+        from: &'a str,
+        /// The service without a healthcheck.
+        to: &'a str,
+    },
+    /// #5: a dependency cycle; `path` indexes `names`, first and last equal.
+    Cycle {
+        /// Service names.
+        names: &'a [&'a str],
+        /// The cycle, as indices into `names`.
+        path: &'a [u32],
+    },
+    /// #6: a service name declared twice.
+    DuplicateService {
+        /// The name.
+        name: &'a str,
+    },
+    /// #6: a container name used twice.
+    DuplicateContainerName {
+        /// The container name.
+        name: &'a str,
+        /// The service using it second.
+        service: &'a str,
+        /// The service using it first.
+        other: &'a str,
+    },
+}
+
+impl Defect<'_> {
+    /// Writes the message: lower-case, what is wrong and what to do.
+    pub const fn render(&self, m: &mut Msg) {
+        match *self {
+            Defect::Unknown { kind, from, name, suggestion } => {
+                m.code(from);
+                m.push(" ");
+                m.push(kind.verb());
+                m.push(" unknown ");
+                m.push(kind.noun());
+                m.push(" ");
+                m.code(name);
+                match suggestion {
+                    Some(s) => {
+                        m.push("; did you mean ");
+                        m.code(s);
+                        m.push("?");
+                    }
+                    None => {
+                        m.push("; declare it under `");
+                        m.push(kind.section());
+                        m.push("`");
+                    }
+                }
+            }
+            Defect::PortClash { service, port, protocol, other } => {
+                m.push("host port ");
+                m.num(port as u32);
+                m.push("/");
+                m.push(protocol);
+                m.push(" of ");
+                m.code(service);
+                m.push(" is already published by ");
+                m.code(other);
+                m.push("; use another host port or bind another host IP");
+            }
+            Defect::HealthyWithoutHealthcheck { from, to } => {
+                m.code(from);
+                m.push(" waits for ");
+                m.code(to);
+                m.push(" to be healthy, but ");
+                m.code(to);
+                m.push(" has no healthcheck; give it one or wait for `started`");
+            }
+            Defect::Cycle { names, path } => {
+                m.push("dependency cycle: ");
+                let mut i = 0;
+                while i < path.len() {
+                    if i > 0 {
+                        m.push(" → ");
+                    }
+                    m.code(names[path[i] as usize]);
+                    i += 1;
+                }
+                m.push("; remove one of these dependencies");
+            }
+            Defect::DuplicateService { name } => {
+                m.push("service ");
+                m.code(name);
+                m.push(" is declared twice; give each service its own name");
+            }
+            Defect::DuplicateContainerName { name, service, other } => {
+                m.push("container name ");
+                m.code(name);
+                m.push(" of ");
+                m.code(service);
+                m.push(" is already used by ");
+                m.code(other);
+                m.push("; container names must be unique");
+            }
+        }
+    }
+
+    /// Fails `const` evaluation with this defect's message (compile-time checks).
+    #[track_caller]
+    pub const fn raise(&self) -> ! {
+        let mut m = Msg::new();
+        self.render(&mut m);
+        panic!("{}", m.as_str())
+    }
+}
+
+const fn min3(a: usize, b: usize, c: usize) -> usize {
+    let ab = if a < b { a } else { b };
+    if ab < c { ab } else { c }
+}
+
+/// Levenshtein distance over bytes, for names of at most 63 bytes.
+const fn distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() > 63 || b.len() > 63 {
+        return usize::MAX;
+    }
+    let mut prev = [0usize; 64];
+    let mut cur = [0usize; 64];
+    let mut j = 0;
+    while j <= b.len() {
+        prev[j] = j;
+        j += 1;
+    }
+    let mut i = 1;
+    while i <= a.len() {
+        cur[0] = i;
+        let mut j = 1;
+        while j <= b.len() {
+            let cost = if a[i - 1] == b[j - 1] { 0 } else { 1 };
+            cur[j] = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+            j += 1;
+        }
+        prev = cur;
+        i += 1;
+    }
+    prev[b.len()]
+}
+
+/// The declared name closest to `name`, when close enough to be a likely typo.
+pub const fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = if name.len() < 3 { 1 } else { name.len() / 3 + 1 };
+    let mut best: Option<&'a str> = None;
+    let mut best_d = usize::MAX;
+    let mut i = 0;
+    while i < known.len() {
+        let d = distance(name, known[i]);
+        if d <= limit && d < best_d {
+            best = Some(known[i]);
+            best_d = d;
+        }
+        i += 1;
+    }
+    best
+}
+
+/// Reports a reference to an undeclared name (the caller has found it missing).
+#[track_caller]
+pub const fn unknown(kind: RefKind, from: &str, name: &str, known: &[&str]) -> ! {
+    Defect::Unknown { kind, from, name, suggestion: suggest(name, known) }.raise()
+}
+
+/// #4 at compile time: fails when `to` has no healthcheck.
+#[track_caller]
+pub const fn healthy_needs_healthcheck(from: &str, to: &str, to_has_healthcheck: bool) {
+    if !to_has_healthcheck {
+        Defect::HealthyWithoutHealthcheck { from, to }.raise()
+    }
+}
+
+/// A published host port range, as the port rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PortUse<'a> {
+    /// The publishing service.
+    pub service: &'a str,
+    /// 0 for all addresses, else a key unique per host IP (see [`ip_key`]).
+    pub ip: u128,
+    /// 4 or 6 for a specific address, 0 for all addresses.
+    pub family: u8,
+    /// 0 TCP, 1 UDP.
+    pub protocol: u8,
+    /// First host port.
+    pub start: u16,
+    /// Last host port.
+    pub end: u16,
+}
+
+/// The key of a host IP for [`PortUse`]: `(family, bits)`; unspecified addresses bind all.
+pub const fn ip_key(ip: Option<core::net::IpAddr>) -> (u8, u128) {
+    match ip {
+        None => (0, 0),
+        Some(core::net::IpAddr::V4(v4)) => {
+            if v4.is_unspecified() { (0, 0) } else { (4, v4.to_bits() as u128) }
+        }
+        Some(core::net::IpAddr::V6(v6)) => {
+            if v6.is_unspecified() { (0, 0) } else { (6, v6.to_bits()) }
+        }
+    }
+}
+
+const fn sort_key(p: &PortUse<'_>) -> u32 {
+    ((p.protocol as u32) << 16) | p.start as u32
+}
+
+/// Sorts `order` (indices into `ports`) by protocol and first port: heapsort, O(n log n).
+const fn sort_ports(ports: &[PortUse<'_>], order: &mut [u32]) {
+    let n = order.len();
+    let mut start = n / 2;
+    while start > 0 {
+        start -= 1;
+        sift_down(ports, order, start, n);
+    }
+    let mut end = n;
+    while end > 1 {
+        end -= 1;
+        let t = order[0];
+        order[0] = order[end];
+        order[end] = t;
+        sift_down(ports, order, 0, end);
+    }
+}
+
+const fn sift_down(ports: &[PortUse<'_>], order: &mut [u32], mut root: usize, end: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end
+            && sort_key(&ports[order[child] as usize]) < sort_key(&ports[order[child + 1] as usize])
+        {
+            child += 1;
+        }
+        if sort_key(&ports[order[root] as usize]) >= sort_key(&ports[order[child] as usize]) {
+            return;
+        }
+        let t = order[root];
+        order[root] = order[child];
+        order[child] = t;
+        root = child;
+    }
+}
+
+/// Marks clashing host ports: afterwards `clash[i]` is the index of an earlier-declared port
+/// that port `i` overlaps (same protocol, overlapping ports and host IPs), or `u32::MAX`.
+/// `order` and `active` are scratch space of `ports.len()` each. Sort plus sweep: O(n log n)
+/// plus the overlaps found.
+pub const fn port_clashes(ports: &[PortUse<'_>], order: &mut [u32], active: &mut [u32], clash: &mut [u32]) {
+    let n = ports.len();
+    let mut i = 0;
+    while i < n {
+        order[i] = i as u32;
+        clash[i] = u32::MAX;
+        i += 1;
+    }
+    sort_ports(ports, order);
+    let mut live = 0;
+    let mut k = 0;
+    while k < n {
+        let cur = order[k] as usize;
+        let p = ports[cur];
+        // drop ranges that end before this one starts (or use the other protocol)
+        let mut kept = 0;
+        let mut a = 0;
+        while a < live {
+            let q = ports[active[a] as usize];
+            if q.protocol == p.protocol && q.end >= p.start {
+                active[kept] = active[a];
+                kept += 1;
+            }
+            a += 1;
+        }
+        live = kept;
+        let mut a = 0;
+        while a < live {
+            let other = active[a] as usize;
+            let q = ports[other];
+            let ip_overlap = p.family == 0 || q.family == 0 || (p.family == q.family && p.ip == q.ip);
+            if ip_overlap {
+                let (first, second) = if other < cur { (other, cur) } else { (cur, other) };
+                if clash[second] == u32::MAX {
+                    clash[second] = first as u32;
+                }
+            }
+            a += 1;
+        }
+        active[live] = cur as u32;
+        live += 1;
+        k += 1;
+    }
+}
+
+/// #2 at compile time: fails at port `i` when `clash` marks it.
+#[track_caller]
+pub const fn port_free(ports: &[PortUse<'_>], clash: &[u32], i: usize) {
+    if clash[i] != u32::MAX {
+        let (p, q) = (ports[i], ports[clash[i] as usize]);
+        let port = if p.start > q.start { p.start } else { q.start };
+        let protocol = if p.protocol == 0 { "tcp" } else { "udp" };
+        Defect::PortClash { service: p.service, port, protocol, other: q.service }.raise()
+    }
+}
+
+/// A cycle found by [`find_cycle`]: the edge closing it and the path `a → … → a`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CycleAt<const N: usize> {
+    /// Index of the edge that closes the cycle, `u32::MAX` when there is none.
+    pub edge: u32,
+    /// Service indices along the cycle; the first `len` entries are used.
+    pub path: [u32; N],
+    /// Length of `path` (the first service appears at both ends).
+    pub len: usize,
+}
+
+/// Depth-first search for a dependency cycle over `edges` (`from`, `to` as service indices,
+/// sorted by `from`) among `n` services. `scratch` needs `3 * n + 1` entries. O(V + E).
+/// Returns the closing edge and writes the cycle into `path` (length returned), or `None`.
+pub const fn find_cycle(
+    n: usize,
+    from: &[u32],
+    to: &[u32],
+    scratch: &mut [u32],
+    path: &mut [u32],
+) -> Option<(u32, usize)> {
+    // scratch layout: [first edge per node; n + 1] [state per node; n] [next edge per node; n]
+    let e = from.len();
+    let mut v = 0;
+    while v <= n {
+        scratch[v] = e as u32;
+        v += 1;
+    }
+    let mut k = e;
+    while k > 0 {
+        k -= 1;
+        scratch[from[k] as usize] = k as u32;
+    }
+    let mut v = n;
+    while v > 0 {
+        v -= 1;
+        if scratch[v] == e as u32 || scratch[v] > scratch[v + 1] {
+            scratch[v] = scratch[v + 1];
+        }
+    }
+    let (state, next) = (n + 1, 2 * n + 1);
+    let mut v = 0;
+    while v < n {
+        scratch[state + v] = 0;
+        v += 1;
+    }
+    let mut root = 0;
+    while root < n {
+        if scratch[state + root] != 0 {
+            root += 1;
+            continue;
+        }
+        // `path` doubles as the DFS stack
+        let mut depth = 1;
+        path[0] = root as u32;
+        scratch[state + root] = 1;
+        scratch[next + root] = scratch[root];
+        while depth > 0 {
+            let u = path[depth - 1] as usize;
+            let edge = scratch[next + u] as usize;
+            if edge < e && from[edge] as usize == u {
+                scratch[next + u] += 1;
+                let w = to[edge] as usize;
+                if scratch[state + w] == 1 {
+                    // grey: the stack from `w` to `u`, then `w` again, is the cycle
+                    let mut s = 0;
+                    while path[s] as usize != w {
+                        s += 1;
+                    }
+                    let mut len = 0;
+                    while s + len < depth {
+                        path[len] = path[s + len];
+                        len += 1;
+                    }
+                    path[len] = w as u32;
+                    return Some((edge as u32, len + 1));
+                }
+                if scratch[state + w] == 0 {
+                    scratch[state + w] = 1;
+                    scratch[next + w] = scratch[w];
+                    path[depth] = w as u32;
+                    depth += 1;
+                }
+            } else {
+                scratch[state + u] = 2;
+                depth -= 1;
+            }
+        }
+        root += 1;
+    }
+    None
+}
+
+/// [`find_cycle`] on arrays, for `const` items generated by the macro.
+pub const fn find_cycle_in<const N: usize, const E: usize, const S: usize>(
+    from: &[u32; E],
+    to: &[u32; E],
+) -> CycleAt<N> {
+    let mut scratch = [0u32; S];
+    let mut path = [0u32; N];
+    match find_cycle(N.saturating_sub(1), from, to, &mut scratch, &mut path) {
+        Some((edge, len)) => CycleAt { edge, path, len },
+        None => CycleAt { edge: u32::MAX, path, len: 0 },
+    }
+}
+
+/// #5 at compile time: fails at edge `edge` when it closes the cycle.
+#[track_caller]
+pub const fn not_closing_cycle<const N: usize>(names: &[&str], cycle: &CycleAt<N>, edge: u32) {
+    if cycle.edge == edge {
+        let (path, _) = cycle.path.split_at(cycle.len);
+        Defect::Cycle { names, path }.raise()
+    }
+}
+
+/// [`port_clashes`] on an array, for `const` items generated by the macro.
+pub const fn port_clashes_in<const N: usize>(ports: &[PortUse<'_>; N]) -> [u32; N] {
+    let (mut order, mut active, mut clash) = ([0u32; N], [0u32; N], [0u32; N]);
+    port_clashes(ports, &mut order, &mut active, &mut clash);
+    clash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(d: Defect<'_>) -> String {
+        let mut m = Msg::new();
+        d.render(&mut m);
+        m.as_str().to_owned()
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("postgress", &["backend", "postgres"]), Some("postgres"));
+        assert_eq!(suggest("redis", &["backend", "postgres"]), None);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn cycle_is_found_with_its_path() {
+        // 0 -> 1 -> 2 -> 0, 3 -> 0
+        let (from, to) = ([0, 1, 2, 3], [1, 2, 0, 0]);
+        let mut scratch = [0; 13];
+        let mut path = [0; 5];
+        let (edge, len) = find_cycle(4, &from, &to, &mut scratch, &mut path).unwrap();
+        assert_eq!(edge, 2);
+        assert_eq!(&path[..len], &[0, 1, 2, 0]);
+        let names = ["a", "b", "c", "d"];
+        assert_eq!(
+            msg(Defect::Cycle { names: &names, path: &path[..len] }),
+            "dependency cycle: `a` → `b` → `c` → `a`; remove one of these dependencies"
+        );
+        let (from, to) = ([0, 0, 1], [1, 2, 2]);
+        assert!(find_cycle(3, &from, &to, &mut scratch, &mut path).is_none());
+        let (from, to) = ([1], [1]);
+        assert_eq!(find_cycle(2, &from, &to, &mut scratch, &mut path), Some((0, 2)));
+    }
+
+    #[test]
+    fn port_clash_marks_the_later_port() {
+        let p = |service, family, ip, start, end| PortUse { service, ip, family, protocol: 0, start, end };
+        let ports = [
+            p("a", 0, 0, 8000, 8000),
+            p("b", 4, 1, 9000, 9010),
+            p("c", 4, 2, 9005, 9005),
+            p("d", 4, 1, 9010, 9010),
+            p("e", 4, 3, 8000, 8000),
+        ];
+        let clash = port_clashes_in(&ports);
+        assert_eq!(clash, [u32::MAX, u32::MAX, u32::MAX, 1, 0]);
+    }
+}

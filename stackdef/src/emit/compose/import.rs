@@ -1,0 +1,495 @@
+//! Compose YAML → model. Every value is validated as if it came through the API; unknown
+//! fields are kept when they are `x-*` extensions and refused otherwise, never dropped.
+
+use std::net::IpAddr;
+
+use super::doc::{
+    BuildDoc, DependsDoc, DeployDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc,
+    OneOrMany, Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, VolumeDoc,
+};
+use crate::emit::yaml;
+use crate::error::{Error, Result};
+use crate::model::{
+    Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, ExtValue, Fallback,
+    HealthTest, Healthcheck, Image, Logging, Mount, Network, PortMapping, PortRange, Protocol,
+    Resources, Restart, Secret, SecretSource, Service, ServiceNetwork, Source, Stack, Subnet,
+    Text, Volume, no_control, parse_duration,
+};
+use crate::name::{ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName};
+
+/// Reads a compose file that names its project (`name:`).
+pub fn parse(text: &str) -> Result<Stack> {
+    parse_inner(text, None)
+}
+
+/// Reads a compose file; `name` is the project name when the file has no `name:` key.
+pub fn parse_named(text: &str, name: ProjectName) -> Result<Stack> {
+    parse_inner(text, Some(name))
+}
+
+fn parse_inner(text: &str, fallback: Option<ProjectName>) -> Result<Stack> {
+    let file: File = yaml::from_str(text)?;
+    let name = match (&file.name, fallback) {
+        (Some(n), _) => ProjectName::new(n.as_str()).map_err(|e| e.at("name"))?,
+        (None, Some(n)) => n,
+        (None, None) => {
+            return Err(Error::invalid("name", "", "the file has no `name:`; use `parse_named`"));
+        }
+    };
+    let mut stack = Stack::builder().name(name).build();
+    stack.extensions = extensions("the top level", &file.extra)?;
+    for (key, doc) in &file.services.0 {
+        let service = import_service(key, doc).map_err(|e| e.at(&format!("services.{key}")))?;
+        stack.services.push(service);
+    }
+    for (key, doc) in &file.networks.0 {
+        stack.networks.push(network(key, doc).map_err(|e| e.at("networks"))?);
+    }
+    for (key, doc) in &file.volumes.0 {
+        stack.volumes.push(volume(key, doc).map_err(|e| e.at("volumes"))?);
+    }
+    for (key, doc) in &file.secrets.0 {
+        stack.secrets.push(secret(key, doc).map_err(|e| e.at("secrets"))?);
+    }
+    Ok(stack)
+}
+
+fn extensions(place: &str, extra: &Ordered<ExtValue>) -> Result<Vec<(String, ExtValue)>> {
+    match extra.0.iter().find(|(k, _)| !k.starts_with("x-")) {
+        Some((key, _)) => Err(Error::invalid(
+            "field",
+            key,
+            format!("unknown field in {place}: stackdef does not model it; keep free-form data under an `x-` key"),
+        )),
+        None => Ok(extra.0.clone()),
+    }
+}
+
+/// Reads compose interpolation: `$$` is a literal `$`; `${VAR}`, `${VAR:-x}`, `${VAR-x}`,
+/// `${VAR:?msg}`, `${VAR?msg}` and `$VAR` are variables.
+pub(crate) fn interp(field: &str, s: &str) -> Result<Text> {
+    let bad = |why: &str| Error::invalid(field, s, why);
+    let mut text = Text::default();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        text = text.then(&rest[..i]);
+        rest = &rest[i + 1..];
+        if let Some(r) = rest.strip_prefix('$') {
+            text = text.then("$");
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('{') {
+            let end = r.find('}').ok_or_else(|| bad("unclosed `${`"))?;
+            let inner = &r[..end];
+            rest = &r[end + 1..];
+            let split = inner.find([':', '-', '?']).unwrap_or(inner.len());
+            let key = EnvKey::new(&inner[..split]).map_err(|_| bad("bad variable name in `${…}`"))?;
+            let op = &inner[split..];
+            let fallback = if op.is_empty() {
+                Fallback::None
+            } else if let Some(d) = op.strip_prefix(":-").or_else(|| op.strip_prefix('-')) {
+                Fallback::Default(d.replace("$$", "$"))
+            } else if let Some(m) = op.strip_prefix(":?").or_else(|| op.strip_prefix('?')) {
+                Fallback::Required(m.replace("$$", "$"))
+            } else {
+                return Err(bad("unsupported `${…}` form"));
+            };
+            text = text.then_var(key, fallback);
+        } else {
+            let n = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+            let key = EnvKey::new(&rest[..n]).map_err(|_| bad("a lone `$` must be written `$$`"))?;
+            rest = &rest[n..];
+            text = text.then_var(key, Fallback::None);
+        }
+    }
+    Ok(text.then(rest))
+}
+
+/// A plain string field: `$$` becomes `$`; interpolation is not modelled there.
+fn plain(field: &str, s: &str) -> Result<String> {
+    let t = interp(field, s)?;
+    no_control(field, s)?;
+    t.as_literal().ok_or_else(|| {
+        Error::invalid(field, s, "variables are supported in environment values, commands, healthchecks and build args only")
+    })
+}
+
+fn text_list(field: &str, v: &OneOrMany) -> Result<Vec<Text>> {
+    match v {
+        OneOrMany::One(s) => Ok(vec![interp(field, s)?]),
+        OneOrMany::Many(items) => items.iter().map(|s| interp(field, s)).collect(),
+    }
+}
+
+fn strings(field: &str, v: &OneOrMany) -> Result<Vec<String>> {
+    match v {
+        OneOrMany::One(s) => Ok(vec![plain(field, s)?]),
+        OneOrMany::Many(items) => items.iter().map(|s| plain(field, s)).collect(),
+    }
+}
+
+fn command(field: &str, v: &OneOrMany) -> Result<Command> {
+    match v {
+        OneOrMany::One(s) => Ok(Command::Shell(interp(field, s)?)),
+        OneOrMany::Many(_) => Ok(Command::Exec(text_list(field, v)?)),
+    }
+}
+
+fn pairs_raw(field: &str, p: &Pairs) -> Result<Vec<(String, String)>> {
+    match p {
+        Pairs::List(items) => items
+            .iter()
+            .map(|i| {
+                i.split_once('=')
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .ok_or_else(|| Error::invalid(field, i, "expected `KEY=value`"))
+            })
+            .collect(),
+        Pairs::Map(m) => m
+            .0
+            .iter()
+            .map(|(k, v)| match v {
+                Some(v) => Ok((k.clone(), v.to_string())),
+                None => Err(Error::invalid(field, k, "a key without a value (pass-through from the shell) is not supported; declare the value")),
+            })
+            .collect(),
+    }
+}
+
+fn env(field: &str, p: &Pairs) -> Result<Vec<(EnvKey, Text)>> {
+    pairs_raw(field, p)?
+        .into_iter()
+        .map(|(k, v)| Ok((EnvKey::new(k).map_err(|e| e.at(field))?, interp(field, &v)?)))
+        .collect()
+}
+
+fn plain_pairs(field: &str, p: &Pairs) -> Result<Vec<(String, String)>> {
+    pairs_raw(field, p)?
+        .into_iter()
+        .map(|(k, v)| Ok((plain(field, &k)?, plain(field, &v)?)))
+        .collect()
+}
+
+fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
+    let name = ServiceName::new(key)?;
+    let image = d.image.as_deref().map(Image::parse).transpose()?;
+    let source = match (&d.build, image) {
+        (Some(b), tag) => Source::Build(build(b)?, tag),
+        (None, Some(i)) => Source::Image(i),
+        (None, None) => return Err(Error::invalid("image", "", "a service needs `image` or `build`")),
+    };
+    let mut s = Service::builder().name(name).source(source).build();
+    s.container_name = d.container_name.as_deref().map(ContainerName::new).transpose()?;
+    s.entrypoint = d.entrypoint.as_ref().map(|c| command("entrypoint", c)).transpose()?;
+    s.command = d.command.as_ref().map(|c| command("command", c)).transpose()?;
+    s.user = d.user.as_deref().map(|u| plain("user", u)).transpose()?;
+    s.working_dir = d.working_dir.as_deref().map(|w| plain("working_dir", w)).transpose()?;
+    s.env_file = d.env_file.as_ref().map(|f| strings("env_file", f)).transpose()?.unwrap_or_default();
+    s.environment = d.environment.as_ref().map(|e| env("environment", e)).transpose()?.unwrap_or_default();
+    s.ports = d.ports.iter().map(port).collect::<Result<_>>()?;
+    s.expose = d.expose.iter().map(|e| PortRange::parse("expose", &e.to_string())).collect::<Result<_>>()?;
+    s.mounts = d.volumes.iter().map(mount).collect::<Result<_>>()?;
+    if let Some(t) = &d.tmpfs {
+        for target in strings("tmpfs", t)? {
+            s.mounts.push(Mount::tmpfs(&target, None)?);
+        }
+    }
+    s.networks = d.networks.as_ref().map(networks).transpose()?.unwrap_or_default();
+    s.depends_on = d.depends_on.as_ref().map(depends_on).transpose()?.unwrap_or_default();
+    s.healthcheck = d.healthcheck.as_ref().map(healthcheck).transpose()?;
+    s.restart = d.restart.as_deref().map(restart).transpose()?;
+    s.deploy = d.deploy.as_ref().map(deploy).transpose()?;
+    s.labels = d.labels.as_ref().map(|l| plain_pairs("labels", l)).transpose()?.unwrap_or_default();
+    s.logging = d.logging.as_ref().map(|l| -> Result<Logging> {
+        Ok(Logging {
+            driver: plain("logging.driver", l.driver.as_deref().unwrap_or("json-file"))?,
+            options: l.options.0.iter().map(|(k, v)| Ok((plain("logging.options", k)?, plain("logging.options", &v.to_string())?))).collect::<Result<_>>()?,
+        })
+    }).transpose()?;
+    s.profiles = d.profiles.iter().map(|p| plain("profiles", p)).collect::<Result<_>>()?;
+    s.extra_hosts = d.extra_hosts.iter().map(|h| extra_host(h)).collect::<Result<_>>()?;
+    s.read_only = d.read_only.unwrap_or(false);
+    s.security_opt = d.security_opt.iter().map(|o| plain("security_opt", o)).collect::<Result<_>>()?;
+    s.cap_add = d.cap_add.iter().map(|o| plain("cap_add", o)).collect::<Result<_>>()?;
+    s.cap_drop = d.cap_drop.iter().map(|o| plain("cap_drop", o)).collect::<Result<_>>()?;
+    s.init = d.init;
+    s.stop_grace_period = d.stop_grace_period.as_deref().map(|g| parse_duration("stop_grace_period", g)).transpose()?;
+    s.secrets = d.secrets.iter().map(SecretName::new).collect::<Result<_>>()?;
+    s.extensions = extensions(&format!("service `{key}`"), &d.extra)?;
+    Ok(s)
+}
+
+fn build(b: &BuildDoc) -> Result<Build> {
+    Ok(match b {
+        BuildDoc::Context(c) => Build::builder().context(plain("build.context", c)?).build(),
+        BuildDoc::Long { context, dockerfile, target, args } => Build {
+            context: plain("build.context", context)?,
+            dockerfile: dockerfile.as_deref().map(|d| plain("build.dockerfile", d)).transpose()?,
+            target: target.as_deref().map(|t| plain("build.target", t)).transpose()?,
+            args: match args {
+                Some(a) => pairs_raw("build.args", a)?
+                    .into_iter()
+                    .map(|(k, v)| Ok((plain("build.args", &k)?, interp("build.args", &v)?)))
+                    .collect::<Result<_>>()?,
+                None => Vec::new(),
+            },
+        },
+    })
+}
+
+fn protocol(field: &str, p: &str) -> Result<Protocol> {
+    match p {
+        "tcp" => Ok(Protocol::Tcp),
+        "udp" => Ok(Protocol::Udp),
+        other => Err(Error::invalid(field, other, "expected `tcp` or `udp`")),
+    }
+}
+
+fn port(p: &PortDoc) -> Result<PortMapping> {
+    match p {
+        PortDoc::Number(n) => {
+            let target = PortRange::parse("ports", &n.to_string())?;
+            Ok(PortMapping { host_ip: None, published: None, target, protocol: Protocol::Tcp })
+        }
+        PortDoc::Short(s) => short_port(s),
+        PortDoc::Long { target, published, host_ip, protocol: proto, mode } => {
+            if mode.as_deref().is_some_and(|m| m != "host" && m != "ingress") {
+                return Err(Error::invalid("ports.mode", mode.as_deref().unwrap_or(""), "expected `host` or `ingress`"));
+            }
+            let mut m = PortMapping {
+                host_ip: host_ip.as_deref().map(|ip| ip.parse().map_err(|_| Error::invalid("ports.host_ip", ip, "not an IP address"))).transpose()?,
+                published: published.as_ref().map(|p| PortRange::parse("ports.published", &p.to_string())).transpose()?,
+                target: PortRange::parse("ports.target", &target.to_string())?,
+                protocol: Protocol::Tcp,
+            };
+            if let Some(pr) = proto {
+                m.protocol = protocol("ports.protocol", pr)?;
+            }
+            Ok(m)
+        }
+    }
+}
+
+fn short_port(s: &str) -> Result<PortMapping> {
+    let (spec, proto) = match s.rsplit_once('/') {
+        Some((spec, p)) => (spec, protocol("ports", p)?),
+        None => (s, Protocol::Tcp),
+    };
+    let (host_ip, rest) = if let Some(r) = spec.strip_prefix('[') {
+        let (ip, r) = r.split_once("]:").ok_or_else(|| Error::invalid("ports", s, "unclosed `[`"))?;
+        (Some(ip), r)
+    } else if spec.matches(':').count() == 2 {
+        let (ip, r) = spec.split_once(':').unwrap_or((spec, ""));
+        (Some(ip), r)
+    } else {
+        (None, spec)
+    };
+    let host_ip: Option<IpAddr> = host_ip
+        .map(|ip| ip.parse().map_err(|_| Error::invalid("ports", s, "the host IP is not an IP address")))
+        .transpose()?;
+    let (published, target) = match rest.split_once(':') {
+        Some(("", t)) => (None, t),
+        Some((p, t)) => (Some(PortRange::parse("ports", p)?), t),
+        None => (None, rest),
+    };
+    let target = PortRange::parse("ports", target)?;
+    let mut m = match published {
+        Some(p) => PortMapping::range(p, target)?,
+        None => PortMapping { host_ip: None, published: None, target, protocol: Protocol::Tcp },
+    };
+    m.host_ip = host_ip;
+    m.protocol = proto;
+    Ok(m)
+}
+
+fn mount(m: &MountDoc) -> Result<Mount> {
+    match m {
+        MountDoc::Short(s) => {
+            let parts: Vec<&str> = s.split(':').collect();
+            let (source, target, mode) = match parts.as_slice() {
+                [t] => return Mount::anonymous(&plain("volumes", t)?),
+                [src, t] => (*src, *t, None),
+                [src, t, mode] => (*src, *t, Some(*mode)),
+                _ => return Err(Error::invalid("volumes", s, "expected `source:target[:mode]`")),
+            };
+            let read_only = match mode {
+                None | Some("rw") => false,
+                Some("ro") => true,
+                Some(other) => return Err(Error::invalid("volumes", other, "expected the mode `ro` or `rw`")),
+            };
+            let target = plain("volumes", target)?;
+            let m = if source.starts_with(['.', '/', '~']) {
+                Mount::bind(&plain("volumes", source)?, &target)?
+            } else {
+                Mount::volume(VolumeName::new(source)?, &target)?
+            };
+            Ok(if read_only { m.read_only() } else { m })
+        }
+        MountDoc::Long { kind, source, target, read_only, tmpfs } => {
+            let target = plain("volumes.target", target)?;
+            let m = match (kind.as_str(), source) {
+                ("volume", Some(src)) => Mount::volume(VolumeName::new(src.as_str())?, &target)?,
+                ("volume", None) => Mount::anonymous(&target)?,
+                ("bind", Some(src)) => Mount::bind(&plain("volumes.source", src)?, &target)?,
+                ("tmpfs", None) => {
+                    let size = tmpfs.as_ref().and_then(|t| t.size.as_ref());
+                    let size = size.map(|s| ByteSize::parse("volumes.tmpfs.size", &s.to_string())).transpose()?;
+                    Mount::tmpfs(&target, size)?
+                }
+                (other, _) => return Err(Error::invalid("volumes.type", other, "expected `volume`, `bind` (with a source) or `tmpfs` (without)")),
+            };
+            Ok(if read_only.unwrap_or(false) { m.read_only() } else { m })
+        }
+    }
+}
+
+fn networks(n: &NetworksDoc) -> Result<Vec<ServiceNetwork>> {
+    match n {
+        NetworksDoc::List(names) => names.iter().map(|n| Ok(NetworkName::new(n.as_str())?.into())).collect(),
+        NetworksDoc::Map(m) => m.0.iter().map(|(k, v)| {
+            Ok(ServiceNetwork {
+                network: NetworkName::new(k.as_str())?,
+                aliases: v.as_ref().map(|v| v.aliases.iter().map(|a| plain("networks.aliases", a)).collect::<Result<_>>()).transpose()?.unwrap_or_default(),
+            })
+        }).collect(),
+    }
+}
+
+fn depends_on(d: &DependsDoc) -> Result<Vec<DependsOn>> {
+    match d {
+        DependsDoc::List(names) => names.iter().map(|n| Ok(DependsOn::started(ServiceName::new(n.as_str())?))).collect(),
+        DependsDoc::Map(m) => m.0.iter().map(|(k, v)| {
+            let condition = match v.condition.as_deref() {
+                None | Some("service_started") => Condition::Started,
+                Some("service_healthy") => Condition::Healthy,
+                Some("service_completed_successfully") => Condition::CompletedSuccessfully,
+                Some(other) => return Err(Error::invalid("depends_on.condition", other, "expected `service_started`, `service_healthy` or `service_completed_successfully`")),
+            };
+            Ok(DependsOn { service: ServiceName::new(k.as_str())?, condition, restart: v.restart.unwrap_or(false) })
+        }).collect(),
+    }
+}
+
+fn healthcheck(h: &HealthDoc) -> Result<Healthcheck> {
+    let field = "healthcheck.test";
+    let test = match (&h.test, h.disable) {
+        (_, Some(true)) => HealthTest::Disabled,
+        (None, _) => return Err(Error::invalid(field, "", "a healthcheck needs a test")),
+        (Some(OneOrMany::One(s)), _) => HealthTest::Shell(interp(field, s)?),
+        (Some(OneOrMany::Many(items)), _) => match items.split_first() {
+            Some((first, [])) if first == "NONE" => HealthTest::Disabled,
+            Some((first, args)) if first == "CMD" => HealthTest::Exec(args.iter().map(|a| interp(field, a)).collect::<Result<_>>()?),
+            Some((first, [cmd])) if first == "CMD-SHELL" => HealthTest::Shell(interp(field, cmd)?),
+            _ => return Err(Error::invalid(field, &items.join(" "), "expected `[CMD, …]`, `[CMD-SHELL, cmd]` or `[NONE]`")),
+        },
+    };
+    let d = |f: &str, v: &Option<String>| v.as_deref().map(|v| parse_duration(f, v)).transpose();
+    Ok(Healthcheck {
+        test,
+        interval: d("healthcheck.interval", &h.interval)?,
+        timeout: d("healthcheck.timeout", &h.timeout)?,
+        retries: h.retries.as_ref().map(|r| r.to_string().parse().map_err(|_| Error::invalid("healthcheck.retries", &r.to_string(), "expected a whole number"))).transpose()?,
+        start_period: d("healthcheck.start_period", &h.start_period)?,
+        start_interval: d("healthcheck.start_interval", &h.start_interval)?,
+    })
+}
+
+fn restart(r: &str) -> Result<Restart> {
+    Ok(match r {
+        "no" => Restart::No,
+        "always" => Restart::Always,
+        "on-failure" => Restart::OnFailure(None),
+        "unless-stopped" => Restart::UnlessStopped,
+        other => match other.strip_prefix("on-failure:").and_then(|n| n.parse().ok()) {
+            Some(n) => Restart::OnFailure(Some(n)),
+            None => return Err(Error::invalid("restart", other, "expected `no`, `always`, `on-failure[:N]` or `unless-stopped`")),
+        },
+    })
+}
+
+fn resources(field: &str, r: &ResourcesDoc) -> Result<Resources> {
+    Ok(Resources {
+        cpus: r.cpus.as_ref().map(|c| Cpus::parse(field, &c.to_string())).transpose()?,
+        memory: r.memory.as_ref().map(|m| ByteSize::parse(field, &m.to_string())).transpose()?,
+    })
+}
+
+fn deploy(d: &DeployDoc) -> Result<Deploy> {
+    let set = d.resources.clone().unwrap_or_default();
+    Ok(Deploy {
+        replicas: d.replicas,
+        limits: set.limits.as_ref().map(|r| resources("deploy.resources.limits", r)).transpose()?,
+        reservations: set.reservations.as_ref().map(|r| resources("deploy.resources.reservations", r)).transpose()?,
+    })
+}
+
+fn extra_host(h: &str) -> Result<(String, IpAddr)> {
+    let bad = || Error::invalid("extra_hosts", h, "expected `host:ip`");
+    let (host, ip) = h.split_once([':', '=']).ok_or_else(bad)?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    Ok((plain("extra_hosts", host)?, ip.parse().map_err(|_| bad())?))
+}
+
+fn network(key: &str, d: &Option<NetworkDoc>) -> Result<Network> {
+    let d = d.clone().unwrap_or_default();
+    let subnet = match d.ipam.as_ref().map(|i| i.config.as_slice()) {
+        None | Some([]) => None,
+        Some([one]) => Some(Subnet::parse(&one.subnet)?),
+        Some(_) => return Err(Error::invalid("ipam.config", key, "one subnet per network is supported")),
+    };
+    if d.ipam.as_ref().is_some_and(|i| i.driver.is_some()) {
+        return Err(Error::invalid("ipam.driver", key, "custom IPAM drivers are not modelled"));
+    }
+    Ok(Network {
+        name: NetworkName::new(key)?,
+        driver: d.driver.as_deref().map(|v| plain("driver", v)).transpose()?,
+        internal: d.internal.unwrap_or(false),
+        external: d.external.unwrap_or(false),
+        real_name: d.name.as_deref().map(|v| plain("name", v)).transpose()?,
+        subnet,
+    })
+}
+
+fn volume(key: &str, d: &Option<VolumeDoc>) -> Result<Volume> {
+    let d = d.clone().unwrap_or_default();
+    Ok(Volume {
+        name: VolumeName::new(key)?,
+        driver: d.driver.as_deref().map(|v| plain("driver", v)).transpose()?,
+        driver_opts: d.driver_opts.0.iter().map(|(k, v)| Ok((plain("driver_opts", k)?, plain("driver_opts", &v.to_string())?))).collect::<Result<_>>()?,
+        external: d.external.unwrap_or(false),
+        real_name: d.name.as_deref().map(|v| plain("name", v)).transpose()?,
+    })
+}
+
+fn secret(key: &str, d: &SecretDoc) -> Result<Secret> {
+    let source = match (&d.file, &d.environment) {
+        (Some(f), None) => SecretSource::File(plain("file", f)?),
+        (None, Some(e)) => SecretSource::Environment(EnvKey::new(e.as_str())?),
+        _ => return Err(Error::invalid("secret", key, "a secret needs exactly one of `file` or `environment`")),
+    };
+    Ok(Secret { name: SecretName::new(key)?, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_forms() {
+        let t = interp("f", "a$$b ${X:-d} ${Y:?need Y} $Z ${W}").unwrap();
+        assert_eq!(t.to_string(), "a$$b ${X:-d} ${Y:?need Y} ${Z} ${W}");
+        assert!(interp("f", "${X").is_err());
+        assert!(interp("f", "cost $").is_err());
+        assert!(interp("f", "${X/y}").is_err());
+    }
+
+    #[test]
+    fn short_ports() {
+        let p = short_port("127.0.0.1:8000:8000/tcp").unwrap();
+        assert_eq!(p.host_ip, Some("127.0.0.1".parse().unwrap()));
+        let p = short_port("[::1]:53:53/udp").unwrap();
+        assert_eq!(p.protocol, Protocol::Udp);
+        assert!(short_port("0:80").is_err());
+        assert!(short_port("80/sctp").is_err());
+        assert!(short_port("1.2.3:80:80").is_err());
+    }
+}

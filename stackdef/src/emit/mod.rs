@@ -1,0 +1,4 @@
+//! Emitters: files generated from a checked stack.
+
+pub mod compose;
+mod yaml;

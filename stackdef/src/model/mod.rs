@@ -1,0 +1,18 @@
+//! The typed model of a stack.
+
+mod image;
+mod service;
+mod stack;
+mod text;
+mod units;
+
+pub use image::{Build, Image, Source};
+pub use service::{
+    Command, Condition, DependsOn, Deploy, HealthTest, Healthcheck, Logging, Mount, PortMapping,
+    Protocol, Resources, Restart, Service, ServiceNetwork,
+};
+pub(crate) use service::no_control;
+pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
+pub use text::{ExtValue, Fallback, Part, Text};
+pub use units::{ByteSize, Cpus, Port, PortRange};
+pub(crate) use units::{format_duration, parse_duration};

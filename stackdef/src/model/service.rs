@@ -1,0 +1,477 @@
+//! A service and the parts it is made of.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use typed_builder::TypedBuilder;
+
+use crate::error::{Error, Result};
+use crate::model::image::Source;
+use crate::model::text::{ExtValue, Text};
+use crate::model::units::{ByteSize, Cpus, Port, PortRange};
+use crate::name::{ContainerName, EnvKey, NetworkName, SecretName, ServiceName, VolumeName};
+
+/// Transport protocol of a published port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Protocol {
+    /// TCP (the default).
+    #[default]
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl Protocol {
+    /// `tcp` or `udp`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+/// A port mapping: `[host_ip:][published:]target[/protocol]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PortMapping {
+    /// The host address to bind; all addresses when `None`.
+    pub host_ip: Option<IpAddr>,
+    /// The host port(s); an ephemeral port when `None`.
+    pub published: Option<PortRange>,
+    /// The container port(s).
+    pub target: PortRange,
+    /// TCP or UDP.
+    pub protocol: Protocol,
+}
+
+impl PortMapping {
+    /// Publishes container port `target` on host port `published`, TCP, all addresses.
+    pub fn new(published: u16, target: u16) -> Result<Self> {
+        Ok(PortMapping {
+            host_ip: None,
+            published: Some(Port::new(published)?.into()),
+            target: Port::new(target)?.into(),
+            protocol: Protocol::Tcp,
+        })
+    }
+
+    /// Publishes a range of host ports onto a range of container ports of the same length (or
+    /// onto one container port).
+    pub fn range(published: PortRange, target: PortRange) -> Result<Self> {
+        if target.len() != 1 && target.len() != published.len() {
+            return Err(Error::invalid(
+                "port mapping",
+                &format!("{published}:{target}"),
+                "the host and container ranges must have the same length",
+            ));
+        }
+        Ok(PortMapping {
+            host_ip: None,
+            published: Some(published),
+            target,
+            protocol: Protocol::Tcp,
+        })
+    }
+
+    /// Binds only on `ip` (e.g. `127.0.0.1` for ports a host proxy reaches).
+    #[must_use]
+    pub fn on(mut self, ip: IpAddr) -> Self {
+        self.host_ip = Some(ip);
+        self
+    }
+
+    /// UDP instead of TCP.
+    #[must_use]
+    pub fn udp(mut self) -> Self {
+        self.protocol = Protocol::Udp;
+        self
+    }
+}
+
+/// Something mounted into a service's file system.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Mount {
+    /// A named volume declared in the stack.
+    Volume {
+        /// The volume.
+        source: VolumeName,
+        /// The absolute path in the container.
+        target: String,
+        /// Mounted read-only.
+        read_only: bool,
+    },
+    /// A host path (relative paths are relative to the compose file).
+    Bind {
+        /// The host path.
+        source: String,
+        /// The absolute path in the container.
+        target: String,
+        /// Mounted read-only.
+        read_only: bool,
+    },
+    /// An anonymous volume.
+    Anonymous {
+        /// The absolute path in the container.
+        target: String,
+    },
+    /// A tmpfs.
+    Tmpfs {
+        /// The absolute path in the container.
+        target: String,
+        /// Its size limit.
+        size: Option<ByteSize>,
+    },
+}
+
+fn container_path(target: &str) -> Result<String> {
+    if !target.starts_with('/') {
+        return Err(Error::invalid("mount target", target, "must be an absolute path"));
+    }
+    no_control("mount target", target)?;
+    Ok(target.to_owned())
+}
+
+/// Rejects control characters, which no path, name or option value needs.
+pub(crate) fn no_control(field: &str, value: &str) -> Result<()> {
+    match value.chars().any(char::is_control) {
+        true => Err(Error::invalid(field, value, "must not contain control characters")),
+        false => Ok(()),
+    }
+}
+
+impl Mount {
+    /// A named volume at `target`.
+    pub fn volume(source: VolumeName, target: &str) -> Result<Self> {
+        Ok(Mount::Volume {
+            source,
+            target: container_path(target)?,
+            read_only: false,
+        })
+    }
+
+    /// A host path at `target`.
+    pub fn bind(source: &str, target: &str) -> Result<Self> {
+        if source.is_empty() {
+            return Err(Error::invalid("bind source", source, "must not be empty"));
+        }
+        no_control("bind source", source)?;
+        Ok(Mount::Bind {
+            source: source.to_owned(),
+            target: container_path(target)?,
+            read_only: false,
+        })
+    }
+
+    /// An anonymous volume at `target`.
+    pub fn anonymous(target: &str) -> Result<Self> {
+        Ok(Mount::Anonymous {
+            target: container_path(target)?,
+        })
+    }
+
+    /// A tmpfs at `target`.
+    pub fn tmpfs(target: &str, size: Option<ByteSize>) -> Result<Self> {
+        Ok(Mount::Tmpfs {
+            target: container_path(target)?,
+            size,
+        })
+    }
+
+    /// The same mount, read-only (volumes and binds).
+    #[must_use]
+    pub fn read_only(mut self) -> Self {
+        if let Mount::Volume { read_only, .. } | Mount::Bind { read_only, .. } = &mut self {
+            *read_only = true;
+        }
+        self
+    }
+
+    /// The path in the container.
+    pub fn target(&self) -> &str {
+        match self {
+            Mount::Volume { target, .. }
+            | Mount::Bind { target, .. }
+            | Mount::Anonymous { target }
+            | Mount::Tmpfs { target, .. } => target,
+        }
+    }
+}
+
+/// A command: exec form (a list, no shell) or shell form (one string run by `/bin/sh -c`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// Exec form: program and arguments, no shell.
+    Exec(Vec<Text>),
+    /// Shell form, only when asked for explicitly.
+    Shell(Text),
+}
+
+impl Command {
+    /// Exec form from plain strings.
+    pub fn exec<I, S>(args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Text>,
+    {
+        Command::Exec(args.into_iter().map(Into::into).collect())
+    }
+}
+
+/// What a healthcheck runs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HealthTest {
+    /// `["CMD", …]`: exec form.
+    Exec(Vec<Text>),
+    /// `["CMD-SHELL", …]`: shell form.
+    Shell(Text),
+    /// `["NONE"]`: disables the image's own healthcheck.
+    Disabled,
+}
+
+/// A container healthcheck.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, TypedBuilder)]
+pub struct Healthcheck {
+    /// The test.
+    pub test: HealthTest,
+    /// Time between checks.
+    #[builder(default, setter(strip_option))]
+    pub interval: Option<Duration>,
+    /// Time one check may take.
+    #[builder(default, setter(strip_option))]
+    pub timeout: Option<Duration>,
+    /// Failures in a row before the container is unhealthy.
+    #[builder(default, setter(strip_option))]
+    pub retries: Option<u32>,
+    /// Start-up time during which failures do not count.
+    #[builder(default, setter(strip_option))]
+    pub start_period: Option<Duration>,
+    /// Time between checks during the start period (newer compose only).
+    #[builder(default, setter(strip_option))]
+    pub start_interval: Option<Duration>,
+}
+
+impl Healthcheck {
+    /// Whether this healthcheck can ever report healthy (`Disabled` cannot).
+    pub fn is_enabled(&self) -> bool {
+        !matches!(self.test, HealthTest::Disabled)
+    }
+}
+
+/// When a dependency counts as ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Condition {
+    /// `service_started`.
+    #[default]
+    Started,
+    /// `service_healthy`: needs a healthcheck on the dependency.
+    Healthy,
+    /// `service_completed_successfully`.
+    CompletedSuccessfully,
+}
+
+impl Condition {
+    /// The compose spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Condition::Started => "service_started",
+            Condition::Healthy => "service_healthy",
+            Condition::CompletedSuccessfully => "service_completed_successfully",
+        }
+    }
+}
+
+/// A `depends_on` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DependsOn {
+    /// The service depended on.
+    pub service: ServiceName,
+    /// When it counts as ready.
+    pub condition: Condition,
+    /// Restart this service when the dependency restarts (newer compose only).
+    pub restart: bool,
+}
+
+impl DependsOn {
+    /// Depends on `service` being started.
+    pub fn started(service: ServiceName) -> Self {
+        DependsOn {
+            service,
+            condition: Condition::Started,
+            restart: false,
+        }
+    }
+
+    /// Depends on `service` being healthy.
+    pub fn healthy(service: ServiceName) -> Self {
+        DependsOn {
+            condition: Condition::Healthy,
+            ..DependsOn::started(service)
+        }
+    }
+
+    /// Depends on `service` having exited with status 0.
+    pub fn completed(service: ServiceName) -> Self {
+        DependsOn {
+            condition: Condition::CompletedSuccessfully,
+            ..DependsOn::started(service)
+        }
+    }
+}
+
+/// A restart policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Restart {
+    /// Never restart.
+    No,
+    /// Always restart.
+    Always,
+    /// Restart on a non-zero exit, at most `n` times when given.
+    OnFailure(Option<u32>),
+    /// Restart unless stopped by hand.
+    UnlessStopped,
+}
+
+/// CPU and memory amounts for `deploy.resources`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, TypedBuilder)]
+pub struct Resources {
+    /// CPUs.
+    #[builder(default, setter(strip_option))]
+    pub cpus: Option<Cpus>,
+    /// Memory.
+    #[builder(default, setter(strip_option))]
+    pub memory: Option<ByteSize>,
+}
+
+/// `deploy:` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, TypedBuilder)]
+pub struct Deploy {
+    /// Number of containers.
+    #[builder(default, setter(strip_option))]
+    pub replicas: Option<u32>,
+    /// Upper bounds.
+    #[builder(default, setter(strip_option))]
+    pub limits: Option<Resources>,
+    /// Guaranteed amounts.
+    #[builder(default, setter(strip_option))]
+    pub reservations: Option<Resources>,
+}
+
+/// `logging:` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Logging {
+    /// The driver, e.g. `json-file`.
+    pub driver: String,
+    /// Driver options, in order.
+    pub options: Vec<(String, String)>,
+}
+
+/// A network a service joins.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServiceNetwork {
+    /// The network.
+    pub network: NetworkName,
+    /// Extra host names for the service on this network.
+    pub aliases: Vec<String>,
+}
+
+impl From<NetworkName> for ServiceNetwork {
+    fn from(network: NetworkName) -> Self {
+        ServiceNetwork {
+            network,
+            aliases: Vec::new(),
+        }
+    }
+}
+
+/// One service of a stack.
+#[derive(Debug, Clone, PartialEq, TypedBuilder)]
+#[builder(field_defaults(default))]
+pub struct Service {
+    /// The service name (its key and its host name).
+    #[builder(!default)]
+    pub name: ServiceName,
+    /// Its image or build.
+    #[builder(!default, setter(into))]
+    pub source: Source,
+    /// A fixed container name.
+    #[builder(setter(strip_option))]
+    pub container_name: Option<ContainerName>,
+    /// The command (overrides the image's `CMD`).
+    #[builder(setter(strip_option))]
+    pub command: Option<Command>,
+    /// The entrypoint (overrides the image's `ENTRYPOINT`).
+    #[builder(setter(strip_option))]
+    pub entrypoint: Option<Command>,
+    /// Environment variables, in order.
+    pub environment: Vec<(EnvKey, Text)>,
+    /// Env files read by compose, relative to the compose file.
+    pub env_file: Vec<String>,
+    /// Published ports.
+    pub ports: Vec<PortMapping>,
+    /// Ports reachable by other services only.
+    pub expose: Vec<PortRange>,
+    /// Mounts.
+    pub mounts: Vec<Mount>,
+    /// Networks (none: the stack's default network).
+    pub networks: Vec<ServiceNetwork>,
+    /// Dependencies.
+    pub depends_on: Vec<DependsOn>,
+    /// Healthcheck.
+    #[builder(setter(strip_option))]
+    pub healthcheck: Option<Healthcheck>,
+    /// Restart policy.
+    #[builder(setter(strip_option))]
+    pub restart: Option<Restart>,
+    /// `deploy:` settings.
+    #[builder(setter(strip_option))]
+    pub deploy: Option<Deploy>,
+    /// User (`uid[:gid]` or a name).
+    #[builder(setter(strip_option, into))]
+    pub user: Option<String>,
+    /// Working directory.
+    #[builder(setter(strip_option, into))]
+    pub working_dir: Option<String>,
+    /// Labels, in order.
+    pub labels: Vec<(String, String)>,
+    /// Logging.
+    #[builder(setter(strip_option))]
+    pub logging: Option<Logging>,
+    /// Profiles that enable this service.
+    pub profiles: Vec<String>,
+    /// Extra `/etc/hosts` entries.
+    pub extra_hosts: Vec<(String, IpAddr)>,
+    /// Read-only root file system.
+    pub read_only: bool,
+    /// Security options.
+    pub security_opt: Vec<String>,
+    /// Added capabilities.
+    pub cap_add: Vec<String>,
+    /// Dropped capabilities.
+    pub cap_drop: Vec<String>,
+    /// Run an init process.
+    #[builder(setter(strip_option))]
+    pub init: Option<bool>,
+    /// Time to wait after SIGTERM.
+    #[builder(setter(strip_option))]
+    pub stop_grace_period: Option<Duration>,
+    /// Secrets mounted into the container.
+    pub secrets: Vec<SecretName>,
+    /// `x-*` fields of the service.
+    pub extensions: Vec<(String, ExtValue)>,
+}
+
+impl Service {
+    /// Sets (or replaces) an environment variable.
+    pub fn set_env(&mut self, key: EnvKey, value: impl Into<Text>) {
+        let value = value.into();
+        match self.environment.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.environment.push((key, value)),
+        }
+    }
+
+    /// Whether the service has an enabled healthcheck.
+    pub fn has_healthcheck(&self) -> bool {
+        self.healthcheck.as_ref().is_some_and(Healthcheck::is_enabled)
+    }
+}

@@ -1,0 +1,148 @@
+//! The stack: services plus the networks, volumes and secrets they share.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use typed_builder::TypedBuilder;
+
+use crate::error::{Error, Result};
+use crate::model::service::Service;
+use crate::model::text::ExtValue;
+use crate::name::{EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName};
+
+/// An IP subnet in CIDR notation (`172.28.0.0/16`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Subnet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Subnet {
+    /// Parses `addr/prefix`; the prefix must fit the address family.
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = |why: &str| Error::invalid("subnet", s, why);
+        let (addr, prefix) = s.split_once('/').ok_or_else(|| bad("expected `address/prefix`"))?;
+        let addr: IpAddr = addr.parse().map_err(|_| bad("the address is not an IP address"))?;
+        let prefix: u8 = prefix.parse().map_err(|_| bad("the prefix is not a number"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        if prefix > max {
+            return Err(bad("the prefix is longer than the address"));
+        }
+        Ok(Subnet { addr, prefix })
+    }
+}
+
+impl fmt::Display for Subnet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// A network declared by the stack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, TypedBuilder)]
+#[builder(field_defaults(default))]
+pub struct Network {
+    /// The key under `networks:`.
+    #[builder(!default)]
+    pub name: NetworkName,
+    /// The driver, e.g. `bridge`.
+    #[builder(setter(strip_option, into))]
+    pub driver: Option<String>,
+    /// No outside connectivity.
+    pub internal: bool,
+    /// Created outside the stack.
+    pub external: bool,
+    /// The actual network name, when it differs from the key.
+    #[builder(setter(strip_option, into))]
+    pub real_name: Option<String>,
+    /// IPAM subnet.
+    #[builder(setter(strip_option))]
+    pub subnet: Option<Subnet>,
+}
+
+impl Network {
+    /// A network with default settings.
+    pub fn new(name: NetworkName) -> Self {
+        Network::builder().name(name).build()
+    }
+}
+
+/// A named volume declared by the stack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, TypedBuilder)]
+#[builder(field_defaults(default))]
+pub struct Volume {
+    /// The key under `volumes:`.
+    #[builder(!default)]
+    pub name: VolumeName,
+    /// The driver.
+    #[builder(setter(strip_option, into))]
+    pub driver: Option<String>,
+    /// Driver options, in order.
+    pub driver_opts: Vec<(String, String)>,
+    /// Created outside the stack.
+    pub external: bool,
+    /// The actual volume name, when it differs from the key.
+    #[builder(setter(strip_option, into))]
+    pub real_name: Option<String>,
+}
+
+impl Volume {
+    /// A volume with default settings.
+    pub fn new(name: VolumeName) -> Self {
+        Volume::builder().name(name).build()
+    }
+}
+
+/// Where a secret's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SecretSource {
+    /// A file on the host, relative to the compose file.
+    File(String),
+    /// An environment variable of the compose process.
+    Environment(EnvKey),
+}
+
+/// A secret declared by the stack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Secret {
+    /// The key under `secrets:`.
+    pub name: SecretName,
+    /// Its source.
+    pub source: SecretSource,
+}
+
+/// A whole stack: what one compose file describes.
+#[derive(Debug, Clone, PartialEq, TypedBuilder)]
+#[builder(field_defaults(default))]
+pub struct Stack {
+    /// The compose project name.
+    #[builder(!default)]
+    pub name: ProjectName,
+    /// Services, in declaration order.
+    pub services: Vec<Service>,
+    /// Declared networks.
+    pub networks: Vec<Network>,
+    /// Declared named volumes.
+    pub volumes: Vec<Volume>,
+    /// Declared secrets.
+    pub secrets: Vec<Secret>,
+    /// Top-level `x-*` fields.
+    pub extensions: Vec<(String, ExtValue)>,
+}
+
+impl Stack {
+    /// The service named `name`.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.as_str() == name)
+    }
+
+    /// The service named `name`, mutably (to extend a stack built elsewhere).
+    pub fn service_mut(&mut self, name: &str) -> Option<&mut Service> {
+        self.services.iter_mut().find(|s| s.name.as_str() == name)
+    }
+
+    /// Names of all services, in order.
+    pub fn service_names(&self) -> impl Iterator<Item = &ServiceName> {
+        self.services.iter().map(|s| &s.name)
+    }
+}

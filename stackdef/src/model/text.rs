@@ -1,0 +1,261 @@
+//! Strings that may read environment variables, and free-form extension values.
+
+use std::fmt;
+
+use crate::name::EnvKey;
+
+/// How an interpolated variable behaves when it is unset in the environment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Fallback {
+    /// `${NAME}`: unset reads as the empty string (docker-compose warns).
+    None,
+    /// `${NAME:-default}`: unset or empty reads as `default`.
+    Default(String),
+    /// `${NAME:?message}`: unset or empty stops compose with `message`.
+    Required(String),
+}
+
+/// One part of a [`Text`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// Literal text; a `$` in it is written `$$` so compose does not interpolate it.
+    Lit(String),
+    /// A variable compose interpolates from the environment.
+    Var(EnvKey, Fallback),
+}
+
+/// A string value that compose interpolates: literal text and typed variable references.
+///
+/// `Text::from("a $ sign")` is literal (emitted as `a $$ sign`); variables enter only through
+/// [`Text::var`] and friends, never by writing `${…}` inside a literal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Text {
+    parts: Vec<Part>,
+}
+
+impl Text {
+    /// Literal text.
+    pub fn lit(s: impl Into<String>) -> Self {
+        Text {
+            parts: vec![Part::Lit(s.into())],
+        }
+    }
+
+    /// `${NAME}`.
+    pub fn var(name: EnvKey) -> Self {
+        Text::default().then_var(name, Fallback::None)
+    }
+
+    /// `${NAME:-default}`.
+    pub fn var_or(name: EnvKey, default: impl Into<String>) -> Self {
+        Text::default().then_var(name, Fallback::Default(default.into()))
+    }
+
+    /// `${NAME:?NAME is required}`.
+    pub fn required(name: EnvKey) -> Self {
+        let message = format!("{name} is required");
+        Text::default().then_var(name, Fallback::Required(message))
+    }
+
+    /// Appends literal text.
+    #[must_use]
+    pub fn then(mut self, s: impl Into<String>) -> Self {
+        let s = s.into();
+        match self.parts.last_mut() {
+            Some(Part::Lit(last)) => last.push_str(&s),
+            _ if s.is_empty() => {}
+            _ => self.parts.push(Part::Lit(s)),
+        }
+        self
+    }
+
+    /// Appends a variable reference.
+    #[must_use]
+    pub fn then_var(mut self, name: EnvKey, fallback: Fallback) -> Self {
+        self.parts.push(Part::Var(name, fallback));
+        self
+    }
+
+    /// Appends another text.
+    #[must_use]
+    pub fn then_text(mut self, other: Text) -> Self {
+        for part in other.parts {
+            self = match part {
+                Part::Lit(s) => self.then(s),
+                Part::Var(n, f) => self.then_var(n, f),
+            };
+        }
+        self
+    }
+
+    /// The parts, in order.
+    pub fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    /// The variables this text reads.
+    pub fn vars(&self) -> impl Iterator<Item = &EnvKey> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Var(n, _) => Some(n),
+            Part::Lit(_) => None,
+        })
+    }
+
+    /// The literal value when the text reads no variable.
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Var(..) => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text::lit(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::lit(s)
+    }
+}
+
+impl fmt::Display for Text {
+    /// Compose's interpolation syntax: `$` in literals doubled, variables as `${…}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => f.write_str(&s.replace('$', "$$"))?,
+                Part::Var(n, Fallback::None) => write!(f, "${{{n}}}")?,
+                Part::Var(n, Fallback::Default(d)) => write!(f, "${{{n}:-{}}}", d.replace('$', "$$"))?,
+                Part::Var(n, Fallback::Required(m)) => write!(f, "${{{n}:?{}}}", m.replace('$', "$$"))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A free-form value of an `x-*` extension field, kept as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtValue {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    List(Vec<ExtValue>),
+    /// A mapping with string keys, in order.
+    Map(Vec<(String, ExtValue)>),
+}
+
+impl serde::Serialize for ExtValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            ExtValue::Null => s.serialize_unit(),
+            ExtValue::Bool(b) => s.serialize_bool(*b),
+            ExtValue::Int(i) => s.serialize_i64(*i),
+            ExtValue::Float(x) => s.serialize_f64(*x),
+            ExtValue::Str(v) => s.serialize_str(v),
+            ExtValue::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for i in items {
+                    seq.serialize_element(i)?;
+                }
+                seq.end()
+            }
+            ExtValue::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExtValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ExtVisitor)
+    }
+}
+
+struct ExtVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ExtVisitor {
+    type Value = ExtValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value with string keys")
+    }
+    fn visit_unit<E>(self) -> Result<ExtValue, E> {
+        Ok(ExtValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<ExtValue, E> {
+        Ok(ExtValue::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<ExtValue, E> {
+        Ok(ExtValue::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<ExtValue, E> {
+        Ok(ExtValue::Int(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ExtValue, E> {
+        i64::try_from(v)
+            .map(ExtValue::Int)
+            .map_err(|_| E::custom("integer out of range"))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<ExtValue, E> {
+        Ok(ExtValue::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<ExtValue, E> {
+        Ok(ExtValue::Str(v.to_owned()))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<ExtValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = a.next_element()? {
+            items.push(v);
+        }
+        Ok(ExtValue::List(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<ExtValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(kv) = a.next_entry::<String, ExtValue>()? {
+            entries.push(kv);
+        }
+        Ok(ExtValue::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_dollars_are_doubled_and_vars_interpolate() {
+        let user = EnvKey::from_static("POSTGRES_USER");
+        let t = Text::lit("cost $5 for ")
+            .then_var(user.clone(), Fallback::Default("postgres".into()))
+            .then("!");
+        assert_eq!(t.to_string(), "cost $$5 for ${POSTGRES_USER:-postgres}!");
+        assert_eq!(
+            Text::required(EnvKey::from_static("JWT_SECRET")).to_string(),
+            "${JWT_SECRET:?JWT_SECRET is required}"
+        );
+        assert_eq!(t.vars().collect::<Vec<_>>(), vec![&user]);
+        assert_eq!(Text::lit("x").then("y").parts().len(), 1);
+    }
+}
