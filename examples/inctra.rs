@@ -35,13 +35,19 @@ pub fn stack() -> Result<Stack, Error> {
         .ports(vec![PortMapping::new(15432, 5432)?.on(LOOPBACK)])
         .mounts(vec![
             Mount::volume(POSTGRES_DATA, "/var/lib/postgresql/data")?,
-            Mount::bind("./base_schema.sql", "/docker-entrypoint-initdb.d/base_schema.sql")?
-                .read_only(),
+            Mount::bind(
+                "./base_schema.sql",
+                "/docker-entrypoint-initdb.d/base_schema.sql",
+            )?
+            .read_only(),
         ])
         .healthcheck(
             Healthcheck::builder()
                 .test(HealthTest::Shell(
-                    Text::lit("pg_isready -U ").then_text(user()).then(" -d ").then_text(db()),
+                    Text::lit("pg_isready -U ")
+                        .then_text(user())
+                        .then(" -d ")
+                        .then_text(db()),
                 ))
                 .interval(Duration::from_secs(10))
                 .timeout(Duration::from_secs(5))
@@ -125,5 +131,9 @@ pub fn stack() -> Result<Stack, Error> {
 #[allow(dead_code)]
 fn main() -> std::process::ExitCode {
     use stackdef_examples::cli::{Output, run};
-    run("inctra", stack, &[("prod-docker-compose.yml", Output::Compose)])
+    run(
+        "inctra",
+        stack,
+        &[("prod-docker-compose.yml", Output::Compose)],
+    )
 }

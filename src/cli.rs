@@ -130,6 +130,9 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), Error> {
 pub fn unified_diff(old: &str, new: &str, path: &Path) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
-        .header(&format!("{} (on disk)", path.display()), &format!("{} (from the stack)", path.display()))
+        .header(
+            &format!("{} (on disk)", path.display()),
+            &format!("{} (from the stack)", path.display()),
+        )
         .to_string()
 }

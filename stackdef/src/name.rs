@@ -183,7 +183,10 @@ mod tests {
         assert!(ServiceName::new("web-1.v2_x").is_ok());
         for bad in ["", "-x", ".x", "a b", "a:b", "a/b", "ä", &"x".repeat(64)] {
             let err = ServiceName::new(bad).unwrap_err();
-            assert!(matches!(&err, Error::Invalid { field, .. } if field == "service name"), "{bad}: {err}");
+            assert!(
+                matches!(&err, Error::Invalid { field, .. } if field == "service name"),
+                "{bad}: {err}"
+            );
         }
     }
 

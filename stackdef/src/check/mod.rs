@@ -64,7 +64,10 @@ pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
     let mut index: HashMap<&str, u32> = HashMap::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         if index.insert(name, i as u32).is_some() {
-            out.push(diag(DefectClass::Duplicate, Defect::DuplicateService { name }));
+            out.push(diag(
+                DefectClass::Duplicate,
+                Defect::DuplicateService { name },
+            ));
         }
     }
     duplicate_container_names(stack, &mut out);
@@ -77,51 +80,96 @@ pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
 fn duplicate_container_names(stack: &Stack, out: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for s in &stack.services {
-        if let Some(c) = &s.container_name {
-            if let Some(other) = seen.insert(c.as_str(), s.name.as_str()) {
-                let d = Defect::DuplicateContainerName {
-                    name: c.as_str(),
-                    service: s.name.as_str(),
-                    other,
-                };
-                out.push(diag(DefectClass::Duplicate, d));
-            }
+        let Some(c) = &s.container_name else { continue };
+        if let Some(other) = seen.insert(c.as_str(), s.name.as_str()) {
+            let d = Defect::DuplicateContainerName {
+                name: c.as_str(),
+                service: s.name.as_str(),
+                other,
+            };
+            out.push(diag(DefectClass::Duplicate, d));
         }
     }
 }
 
-fn references(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
+fn references(
+    stack: &Stack,
+    names: &[&str],
+    index: &HashMap<&str, u32>,
+    out: &mut Vec<Diagnostic>,
+) {
     let volumes: Vec<&str> = stack.volumes.iter().map(|v| v.name.as_str()).collect();
     let networks: Vec<&str> = stack.networks.iter().map(|n| n.name.as_str()).collect();
     let secrets: Vec<&str> = stack.secrets.iter().map(|s| s.name.as_str()).collect();
     let mut unknown = |kind, class, from, name: &str, known: &[&str]| {
         if !known.contains(&name) {
             let suggestion = rules::suggest(name, known);
-            out.push(diag(class, Defect::Unknown { kind, from, name, suggestion }));
+            out.push(diag(
+                class,
+                Defect::Unknown {
+                    kind,
+                    from,
+                    name,
+                    suggestion,
+                },
+            ));
         }
     };
     for s in &stack.services {
         let from = s.name.as_str();
         for d in &s.depends_on {
-            unknown(RefKind::Service, DefectClass::UnknownService, from, d.service.as_str(), names);
+            unknown(
+                RefKind::Service,
+                DefectClass::UnknownService,
+                from,
+                d.service.as_str(),
+                names,
+            );
         }
         for m in &s.mounts {
             if let crate::model::Mount::Volume { source, .. } = m {
-                unknown(RefKind::Volume, DefectClass::Undeclared, from, source.as_str(), &volumes);
+                unknown(
+                    RefKind::Volume,
+                    DefectClass::Undeclared,
+                    from,
+                    source.as_str(),
+                    &volumes,
+                );
             }
         }
         for n in &s.networks {
-            unknown(RefKind::Network, DefectClass::Undeclared, from, n.network.as_str(), &networks);
+            unknown(
+                RefKind::Network,
+                DefectClass::Undeclared,
+                from,
+                n.network.as_str(),
+                &networks,
+            );
         }
         for secret in &s.secrets {
-            unknown(RefKind::Secret, DefectClass::Undeclared, from, secret.as_str(), &secrets);
+            unknown(
+                RefKind::Secret,
+                DefectClass::Undeclared,
+                from,
+                secret.as_str(),
+                &secrets,
+            );
         }
     }
     for s in &stack.services {
-        for d in s.depends_on.iter().filter(|d| d.condition == Condition::Healthy) {
-            let Some(&i) = index.get(d.service.as_str()) else { continue };
+        for d in s
+            .depends_on
+            .iter()
+            .filter(|d| d.condition == Condition::Healthy)
+        {
+            let Some(&i) = index.get(d.service.as_str()) else {
+                continue;
+            };
             if !stack.services[i as usize].has_healthcheck() {
-                let defect = Defect::HealthyWithoutHealthcheck { from: s.name.as_str(), to: d.service.as_str() };
+                let defect = Defect::HealthyWithoutHealthcheck {
+                    from: s.name.as_str(),
+                    to: d.service.as_str(),
+                };
                 out.push(diag(DefectClass::HealthyWithoutHealthcheck, defect));
             }
         }
@@ -182,6 +230,12 @@ fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Ve
     let mut scratch = vec![0; 3 * n + 1];
     let mut path = vec![0; n + 1];
     if let Some((_, len)) = rules::find_cycle(n, &from, &to, &mut scratch, &mut path) {
-        out.push(diag(DefectClass::Cycle, Defect::Cycle { names, path: &path[..len] }));
+        out.push(diag(
+            DefectClass::Cycle,
+            Defect::Cycle {
+                names,
+                path: &path[..len],
+            },
+        ));
     }
 }

@@ -106,7 +106,12 @@ impl Defect<'_> {
     /// Writes the message: lower-case, what is wrong and what to do.
     pub const fn render(&self, m: &mut Msg) {
         match *self {
-            Defect::Unknown { kind, from, name, suggestion } => {
+            Defect::Unknown {
+                kind,
+                from,
+                name,
+                suggestion,
+            } => {
                 m.code(from);
                 m.push(" ");
                 m.push(kind.verb());
@@ -127,7 +132,12 @@ impl Defect<'_> {
                     }
                 }
             }
-            Defect::PortClash { service, port, protocol, other } => {
+            Defect::PortClash {
+                service,
+                port,
+                protocol,
+                other,
+            } => {
                 m.push("host port ");
                 m.num(port as u32);
                 m.push("/");
@@ -163,7 +173,11 @@ impl Defect<'_> {
                 m.code(name);
                 m.push(" is declared twice; give each service its own name");
             }
-            Defect::DuplicateContainerName { name, service, other } => {
+            Defect::DuplicateContainerName {
+                name,
+                service,
+                other,
+            } => {
                 m.push("container name ");
                 m.code(name);
                 m.push(" of ");
@@ -177,6 +191,10 @@ impl Defect<'_> {
 
     /// Fails `const` evaluation with this defect's message (compile-time checks).
     #[track_caller]
+    #[allow(
+        clippy::panic,
+        reason = "a const panic is how a compile-time check reports"
+    )]
     pub const fn raise(&self) -> ! {
         let mut m = Msg::new();
         self.render(&mut m);
@@ -219,7 +237,11 @@ const fn distance(a: &str, b: &str) -> usize {
 
 /// The declared name closest to `name`, when close enough to be a likely typo.
 pub const fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let limit = if name.len() < 3 { 1 } else { name.len() / 3 + 1 };
+    let limit = if name.len() < 3 {
+        1
+    } else {
+        name.len() / 3 + 1
+    };
     let mut best: Option<&'a str> = None;
     let mut best_d = usize::MAX;
     let mut i = 0;
@@ -237,7 +259,13 @@ pub const fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
 /// Reports a reference to an undeclared name (the caller has found it missing).
 #[track_caller]
 pub const fn unknown(kind: RefKind, from: &str, name: &str, known: &[&str]) -> ! {
-    Defect::Unknown { kind, from, name, suggestion: suggest(name, known) }.raise()
+    Defect::Unknown {
+        kind,
+        from,
+        name,
+        suggestion: suggest(name, known),
+    }
+    .raise()
 }
 
 /// #4 at compile time: fails when `to` has no healthcheck.
@@ -270,10 +298,18 @@ pub const fn ip_key(ip: Option<core::net::IpAddr>) -> (u8, u128) {
     match ip {
         None => (0, 0),
         Some(core::net::IpAddr::V4(v4)) => {
-            if v4.is_unspecified() { (0, 0) } else { (4, v4.to_bits() as u128) }
+            if v4.is_unspecified() {
+                (0, 0)
+            } else {
+                (4, v4.to_bits() as u128)
+            }
         }
         Some(core::net::IpAddr::V6(v6)) => {
-            if v6.is_unspecified() { (0, 0) } else { (6, v6.to_bits()) }
+            if v6.is_unspecified() {
+                (0, 0)
+            } else {
+                (6, v6.to_bits())
+            }
         }
     }
 }
@@ -325,7 +361,12 @@ const fn sift_down(ports: &[PortUse<'_>], order: &mut [u32], mut root: usize, en
 /// that port `i` overlaps (same protocol, overlapping ports and host IPs), or `u32::MAX`.
 /// `order` and `active` are scratch space of `ports.len()` each. Sort plus sweep: O(n log n)
 /// plus the overlaps found.
-pub const fn port_clashes(ports: &[PortUse<'_>], order: &mut [u32], active: &mut [u32], clash: &mut [u32]) {
+pub const fn port_clashes(
+    ports: &[PortUse<'_>],
+    order: &mut [u32],
+    active: &mut [u32],
+    clash: &mut [u32],
+) {
     let n = ports.len();
     let mut i = 0;
     while i < n {
@@ -355,9 +396,14 @@ pub const fn port_clashes(ports: &[PortUse<'_>], order: &mut [u32], active: &mut
         while a < live {
             let other = active[a] as usize;
             let q = ports[other];
-            let ip_overlap = p.family == 0 || q.family == 0 || (p.family == q.family && p.ip == q.ip);
+            let ip_overlap =
+                p.family == 0 || q.family == 0 || (p.family == q.family && p.ip == q.ip);
             if ip_overlap {
-                let (first, second) = if other < cur { (other, cur) } else { (cur, other) };
+                let (first, second) = if other < cur {
+                    (other, cur)
+                } else {
+                    (cur, other)
+                };
                 if clash[second] == u32::MAX {
                     clash[second] = first as u32;
                 }
@@ -377,7 +423,13 @@ pub const fn port_free(ports: &[PortUse<'_>], clash: &[u32], i: usize) {
         let (p, q) = (ports[i], ports[clash[i] as usize]);
         let port = if p.start > q.start { p.start } else { q.start };
         let protocol = if p.protocol == 0 { "tcp" } else { "udp" };
-        Defect::PortClash { service: p.service, port, protocol, other: q.service }.raise()
+        Defect::PortClash {
+            service: p.service,
+            port,
+            protocol,
+            other: q.service,
+        }
+        .raise()
     }
 }
 
@@ -483,7 +535,11 @@ pub const fn find_cycle_in<const N: usize, const E: usize, const S: usize>(
     let mut path = [0u32; N];
     match find_cycle(N.saturating_sub(1), from, to, &mut scratch, &mut path) {
         Some((edge, len)) => CycleAt { edge, path, len },
-        None => CycleAt { edge: u32::MAX, path, len: 0 },
+        None => CycleAt {
+            edge: u32::MAX,
+            path,
+            len: 0,
+        },
     }
 }
 
@@ -515,7 +571,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("postgress", &["backend", "postgres"]), Some("postgres"));
+        assert_eq!(
+            suggest("postgress", &["backend", "postgres"]),
+            Some("postgres")
+        );
         assert_eq!(suggest("redis", &["backend", "postgres"]), None);
         assert_eq!(distance("kitten", "sitting"), 3);
     }
@@ -531,18 +590,31 @@ mod tests {
         assert_eq!(&path[..len], &[0, 1, 2, 0]);
         let names = ["a", "b", "c", "d"];
         assert_eq!(
-            msg(Defect::Cycle { names: &names, path: &path[..len] }),
+            msg(Defect::Cycle {
+                names: &names,
+                path: &path[..len]
+            }),
             "dependency cycle: `a` → `b` → `c` → `a`; remove one of these dependencies"
         );
         let (from, to) = ([0, 0, 1], [1, 2, 2]);
         assert!(find_cycle(3, &from, &to, &mut scratch, &mut path).is_none());
         let (from, to) = ([1], [1]);
-        assert_eq!(find_cycle(2, &from, &to, &mut scratch, &mut path), Some((0, 2)));
+        assert_eq!(
+            find_cycle(2, &from, &to, &mut scratch, &mut path),
+            Some((0, 2))
+        );
     }
 
     #[test]
     fn port_clash_marks_the_later_port() {
-        let p = |service, family, ip, start, end| PortUse { service, ip, family, protocol: 0, start, end };
+        let p = |service, family, ip, start, end| PortUse {
+            service,
+            ip,
+            family,
+            protocol: 0,
+            start,
+            end,
+        };
         let ports = [
             p("a", 0, 0, 8000, 8000),
             p("b", 4, 1, 9000, 9010),

@@ -27,7 +27,9 @@ pub(crate) fn to_string<T: Serialize>(value: &T) -> Result<String> {
     }
     let read_back: Value = serde_yaml::from_str(&out).map_err(yaml_err)?;
     if read_back != meant {
-        return Err(Error::Yaml("internal: the emitted YAML does not read back as written".into()));
+        return Err(Error::Yaml(
+            "internal: the emitted YAML does not read back as written".into(),
+        ));
     }
     Ok(out)
 }
@@ -74,11 +76,19 @@ fn replace_risky(v: Value, prefix: &str, risky: &mut Vec<String>) -> Value {
             Value::String(placeholder(prefix, risky.len() - 1))
         }
         Value::Sequence(items) => Value::Sequence(
-            items.into_iter().map(|i| replace_risky(i, prefix, risky)).collect(),
+            items
+                .into_iter()
+                .map(|i| replace_risky(i, prefix, risky))
+                .collect(),
         ),
         Value::Mapping(m) => Value::Mapping(
             m.into_iter()
-                .map(|(k, v)| (replace_risky(k, prefix, risky), replace_risky(v, prefix, risky)))
+                .map(|(k, v)| {
+                    (
+                        replace_risky(k, prefix, risky),
+                        replace_risky(v, prefix, risky),
+                    )
+                })
                 .collect(),
         ),
         other => other,
@@ -109,7 +119,11 @@ pub(crate) fn yaml11_misreads(s: &str) -> bool {
     }
     let b = s.as_bytes();
     // timestamps: `2001-12-14`, `2001-12-14t21:59:43.10-05:00`, …
-    if b.len() >= 6 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[5].is_ascii_digit() {
+    if b.len() >= 6
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5].is_ascii_digit()
+    {
         return true;
     }
     // ints and floats in every YAML 1.1 form: `1_000`, `0b101`, `0o17`, `0x1F`, `1:30` (base 60),
@@ -117,7 +131,8 @@ pub(crate) fn yaml11_misreads(s: &str) -> bool {
     let numeric_start = matches!(b.first(), Some(b'0'..=b'9' | b'+' | b'-' | b'.'));
     numeric_start
         && s.bytes().any(|c| c.is_ascii_digit())
-        && s.bytes().all(|c| c.is_ascii_hexdigit() || b"_:.+-xXoO".contains(&c))
+        && s.bytes()
+            .all(|c| c.is_ascii_hexdigit() || b"_:.+-xXoO".contains(&c))
 }
 
 #[cfg(test)]
@@ -127,15 +142,45 @@ mod tests {
     #[test]
     fn yaml11_forms_are_quoted() {
         let values = [
-            "22:22", "no", "On", "y", "<<", "=", "1_000", "2024-01-01", "0b101", "1:30.5", "ok",
-            "8080:80/tcp", "-U", "postgres", "", "it's", "stackdefq0z",
+            "22:22",
+            "no",
+            "On",
+            "y",
+            "<<",
+            "=",
+            "1_000",
+            "2024-01-01",
+            "0b101",
+            "1:30.5",
+            "ok",
+            "8080:80/tcp",
+            "-U",
+            "postgres",
+            "",
+            "it's",
+            "stackdefq0z",
         ];
         let out = to_string(&values).unwrap();
-        for quoted in ["'22:22'", "'no'", "'On'", "'y'", "'<<'", "'='", "'1_000'", "'2024-01-01'"] {
-            assert!(out.contains(&format!("- {quoted}\n")), "{quoted} not quoted in\n{out}");
+        for quoted in [
+            "'22:22'",
+            "'no'",
+            "'On'",
+            "'y'",
+            "'<<'",
+            "'='",
+            "'1_000'",
+            "'2024-01-01'",
+        ] {
+            assert!(
+                out.contains(&format!("- {quoted}\n")),
+                "{quoted} not quoted in\n{out}"
+            );
         }
         for plain in ["ok", "8080:80/tcp", "-U", "postgres", "stackdefq0z"] {
-            assert!(out.contains(&format!("- {plain}\n")), "{plain} quoted in\n{out}");
+            assert!(
+                out.contains(&format!("- {plain}\n")),
+                "{plain} quoted in\n{out}"
+            );
         }
         let back: Vec<String> = from_str(&out).unwrap();
         assert_eq!(back, values);

@@ -21,8 +21,9 @@ fn valid_path_component(c: &str) -> bool {
     !b.is_empty()
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'.' | b'_' | b'-'))
+        && b.iter().all(|&x| {
+            x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'.' | b'_' | b'-')
+        })
         && !c.contains("..")
         && !c.contains("___")
 }
@@ -43,15 +44,20 @@ fn valid_tag(t: &str) -> bool {
     let b = t.as_bytes();
     (1..=128).contains(&b.len())
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter().all(|&x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-'))
+        && b.iter()
+            .all(|&x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-'))
 }
 
 fn valid_digest(d: &str) -> bool {
     d.split_once(':').is_some_and(|(alg, hex)| {
         !alg.is_empty()
-            && alg.bytes().all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == b'+')
+            && alg
+                .bytes()
+                .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == b'+')
             && hex.len() >= 32
-            && hex.bytes().all(|x| x.is_ascii_digit() || (b'a'..=b'f').contains(&x))
+            && hex
+                .bytes()
+                .all(|x| x.is_ascii_digit() || (b'a'..=b'f').contains(&x))
     })
 }
 
@@ -81,7 +87,9 @@ impl Image {
             && (components[0].contains(['.', ':']) || components[0] == "localhost")
         {
             if !valid_registry(components[0]) {
-                return Err(bad("the registry must be a host name with an optional port"));
+                return Err(bad(
+                    "the registry must be a host name with an optional port",
+                ));
             }
             components.remove(0);
         }
@@ -189,9 +197,21 @@ mod tests {
         assert_eq!(i.to_string(), "registry.example.com:5000/team/app:1.2-rc");
         let d = format!("redis@sha256:{}", "a".repeat(64));
         assert_eq!(Image::parse(&d).unwrap().to_string(), d);
-        for bad in ["", "Postgres", "postgres:", "postgres:1 5", "a//b", "x@md5", "-x", "pg:15;rm"] {
+        for bad in [
+            "",
+            "Postgres",
+            "postgres:",
+            "postgres:1 5",
+            "a//b",
+            "x@md5",
+            "-x",
+            "pg:15;rm",
+        ] {
             let e = Image::parse(bad).unwrap_err();
-            assert!(matches!(e, Error::Invalid { ref field, .. } if field == "image"), "{bad}");
+            assert!(
+                matches!(e, Error::Invalid { ref field, .. } if field == "image"),
+                "{bad}"
+            );
         }
     }
 }

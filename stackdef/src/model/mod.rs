@@ -7,11 +7,11 @@ mod text;
 mod units;
 
 pub use image::{Build, Image, Source};
+pub(crate) use service::no_control;
 pub use service::{
     Command, Condition, DependsOn, Deploy, HealthTest, Healthcheck, Logging, Mount, PortMapping,
     Protocol, Resources, Restart, Service, ServiceNetwork,
 };
-pub(crate) use service::no_control;
 pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
 pub use text::{ExtValue, Fallback, Part, Text};
 pub use units::{ByteSize, Cpus, Port, PortRange};

@@ -125,7 +125,11 @@ pub enum Mount {
 
 fn container_path(target: &str) -> Result<String> {
     if !target.starts_with('/') {
-        return Err(Error::invalid("mount target", target, "must be an absolute path"));
+        return Err(Error::invalid(
+            "mount target",
+            target,
+            "must be an absolute path",
+        ));
     }
     no_control("mount target", target)?;
     Ok(target.to_owned())
@@ -134,7 +138,11 @@ fn container_path(target: &str) -> Result<String> {
 /// Rejects control characters, which no path, name or option value needs.
 pub(crate) fn no_control(field: &str, value: &str) -> Result<()> {
     match value.chars().any(char::is_control) {
-        true => Err(Error::invalid(field, value, "must not contain control characters")),
+        true => Err(Error::invalid(
+            field,
+            value,
+            "must not contain control characters",
+        )),
         false => Ok(()),
     }
 }
@@ -472,6 +480,8 @@ impl Service {
 
     /// Whether the service has an enabled healthcheck.
     pub fn has_healthcheck(&self) -> bool {
-        self.healthcheck.as_ref().is_some_and(Healthcheck::is_enabled)
+        self.healthcheck
+            .as_ref()
+            .is_some_and(Healthcheck::is_enabled)
     }
 }

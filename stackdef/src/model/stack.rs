@@ -21,9 +21,15 @@ impl Subnet {
     /// Parses `addr/prefix`; the prefix must fit the address family.
     pub fn parse(s: &str) -> Result<Self> {
         let bad = |why: &str| Error::invalid("subnet", s, why);
-        let (addr, prefix) = s.split_once('/').ok_or_else(|| bad("expected `address/prefix`"))?;
-        let addr: IpAddr = addr.parse().map_err(|_| bad("the address is not an IP address"))?;
-        let prefix: u8 = prefix.parse().map_err(|_| bad("the prefix is not a number"))?;
+        let (addr, prefix) = s
+            .split_once('/')
+            .ok_or_else(|| bad("expected `address/prefix`"))?;
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| bad("the address is not an IP address"))?;
+        let prefix: u8 = prefix
+            .parse()
+            .map_err(|_| bad("the prefix is not a number"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         if prefix > max {
             return Err(bad("the prefix is longer than the address"));

@@ -36,9 +36,7 @@ pub struct Text {
 impl Text {
     /// Literal text.
     pub fn lit(s: impl Into<String>) -> Self {
-        Text {
-            parts: vec![Part::Lit(s.into())],
-        }
+        Text::default().then(s)
     }
 
     /// `${NAME}`.
@@ -133,8 +131,12 @@ impl fmt::Display for Text {
             match p {
                 Part::Lit(s) => f.write_str(&s.replace('$', "$$"))?,
                 Part::Var(n, Fallback::None) => write!(f, "${{{n}}}")?,
-                Part::Var(n, Fallback::Default(d)) => write!(f, "${{{n}:-{}}}", d.replace('$', "$$"))?,
-                Part::Var(n, Fallback::Required(m)) => write!(f, "${{{n}:?{}}}", m.replace('$', "$$"))?,
+                Part::Var(n, Fallback::Default(d)) => {
+                    write!(f, "${{{n}:-{}}}", d.replace('$', "$$"))?
+                }
+                Part::Var(n, Fallback::Required(m)) => {
+                    write!(f, "${{{n}:?{}}}", m.replace('$', "$$"))?
+                }
             }
         }
         Ok(())

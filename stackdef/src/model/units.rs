@@ -23,6 +23,7 @@ impl Port {
     /// # Panics
     /// When `n` is 0: at compile time in a `const`, at run time otherwise.
     #[track_caller]
+    #[allow(clippy::panic, reason = "documented: a const panic is a compile error")]
     pub const fn from_static(n: u16) -> Self {
         match NonZeroU16::new(n) {
             Some(p) => Port(p),
@@ -169,7 +170,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
         for (shift, unit) in [(30, 'g'), (20, 'm'), (10, 'k')] {
-            if n != 0 && n % (1 << shift) == 0 {
+            if n != 0 && n.is_multiple_of(1 << shift) {
                 return write!(f, "{}{unit}", n >> shift);
             }
         }
@@ -226,7 +227,7 @@ impl fmt::Display for Cpus {
 /// Formats a duration in compose's syntax (`1m30s`, `500ms`), or an error when it has a
 /// sub-microsecond part compose cannot express.
 pub(crate) fn format_duration(field: &str, d: Duration) -> Result<String> {
-    if d.subsec_nanos() % 1000 != 0 {
+    if !d.subsec_nanos().is_multiple_of(1000) {
         return Err(Error::invalid(
             field,
             &format!("{d:?}"),
@@ -255,7 +256,13 @@ pub(crate) fn format_duration(field: &str, d: Duration) -> Result<String> {
 
 /// Parses compose's duration syntax (`1m30s`, `10s`, `1h`, `250ms`, `3us`).
 pub(crate) fn parse_duration(field: &str, s: &str) -> Result<Duration> {
-    let bad = || Error::invalid(field, s, "expected a duration such as `10s`, `1m30s` or `500ms`");
+    let bad = || {
+        Error::invalid(
+            field,
+            s,
+            "expected a duration such as `10s`, `1m30s` or `500ms`",
+        )
+    };
     let mut rest = s.trim();
     if rest.is_empty() {
         return Err(bad());
@@ -275,7 +282,10 @@ pub(crate) fn parse_duration(field: &str, s: &str) -> Result<Duration> {
             _ => return Err(bad()),
         };
         rest = &rest[unit_len..];
-        total = n.checked_mul(size).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+        total = n
+            .checked_mul(size)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
     }
     let secs = u64::try_from(total / 1_000_000).map_err(|_| bad())?;
     Ok(Duration::new(secs, (total % 1_000_000) as u32 * 1000))
@@ -288,7 +298,10 @@ mod tests {
     #[test]
     fn port_zero_is_rejected() {
         let err = Port::new(0).unwrap_err();
-        assert_eq!(err.to_string(), "invalid port `0`: a port must be between 1 and 65535");
+        assert_eq!(
+            err.to_string(),
+            "invalid port `0`: a port must be between 1 and 65535"
+        );
         assert!(PortRange::new(9, 8).is_err());
         assert_eq!(PortRange::new(8000, 8010).unwrap().to_string(), "8000-8010");
         assert!(PortRange::parse("p", "0").is_err());

@@ -4,18 +4,20 @@
 use std::net::IpAddr;
 
 use super::doc::{
-    BuildDoc, DependsDoc, DeployDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc,
-    OneOrMany, Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, VolumeDoc,
+    BuildDoc, DependsDoc, DeployDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc, OneOrMany,
+    Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, VolumeDoc,
 };
 use crate::emit::yaml;
 use crate::error::{Error, Result};
 use crate::model::{
-    Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, ExtValue, Fallback,
-    HealthTest, Healthcheck, Image, Logging, Mount, Network, PortMapping, PortRange, Protocol,
-    Resources, Restart, Secret, SecretSource, Service, ServiceNetwork, Source, Stack, Subnet,
-    Text, Volume, no_control, parse_duration,
+    Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, ExtValue, Fallback, HealthTest,
+    Healthcheck, Image, Logging, Mount, Network, PortMapping, PortRange, Protocol, Resources,
+    Restart, Secret, SecretSource, Service, ServiceNetwork, Source, Stack, Subnet, Text, Volume,
+    no_control, parse_duration,
 };
-use crate::name::{ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName};
+use crate::name::{
+    ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
+};
 
 /// Reads a compose file that names its project (`name:`).
 pub fn parse(text: &str) -> Result<Stack> {
@@ -33,7 +35,11 @@ fn parse_inner(text: &str, fallback: Option<ProjectName>) -> Result<Stack> {
         (Some(n), _) => ProjectName::new(n.as_str()).map_err(|e| e.at("name"))?,
         (None, Some(n)) => n,
         (None, None) => {
-            return Err(Error::invalid("name", "", "the file has no `name:`; use `parse_named`"));
+            return Err(Error::invalid(
+                "name",
+                "",
+                "the file has no `name:`; use `parse_named`",
+            ));
         }
     };
     let mut stack = Stack::builder().name(name).build();
@@ -43,13 +49,19 @@ fn parse_inner(text: &str, fallback: Option<ProjectName>) -> Result<Stack> {
         stack.services.push(service);
     }
     for (key, doc) in &file.networks.0 {
-        stack.networks.push(network(key, doc).map_err(|e| e.at("networks"))?);
+        stack
+            .networks
+            .push(network(key, doc).map_err(|e| e.at("networks"))?);
     }
     for (key, doc) in &file.volumes.0 {
-        stack.volumes.push(volume(key, doc).map_err(|e| e.at("volumes"))?);
+        stack
+            .volumes
+            .push(volume(key, doc).map_err(|e| e.at("volumes"))?);
     }
     for (key, doc) in &file.secrets.0 {
-        stack.secrets.push(secret(key, doc).map_err(|e| e.at("secrets"))?);
+        stack
+            .secrets
+            .push(secret(key, doc).map_err(|e| e.at("secrets"))?);
     }
     Ok(stack)
 }
@@ -59,7 +71,9 @@ fn extensions(place: &str, extra: &Ordered<ExtValue>) -> Result<Vec<(String, Ext
         Some((key, _)) => Err(Error::invalid(
             "field",
             key,
-            format!("unknown field in {place}: stackdef does not model it; keep free-form data under an `x-` key"),
+            format!(
+                "unknown field in {place}: stackdef does not model it; keep free-form data under an `x-` key"
+            ),
         )),
         None => Ok(extra.0.clone()),
     }
@@ -82,7 +96,8 @@ pub(crate) fn interp(field: &str, s: &str) -> Result<Text> {
             let inner = &r[..end];
             rest = &r[end + 1..];
             let split = inner.find([':', '-', '?']).unwrap_or(inner.len());
-            let key = EnvKey::new(&inner[..split]).map_err(|_| bad("bad variable name in `${…}`"))?;
+            let key =
+                EnvKey::new(&inner[..split]).map_err(|_| bad("bad variable name in `${…}`"))?;
             let op = &inner[split..];
             let fallback = if op.is_empty() {
                 Fallback::None
@@ -95,8 +110,12 @@ pub(crate) fn interp(field: &str, s: &str) -> Result<Text> {
             };
             text = text.then_var(key, fallback);
         } else {
-            let n = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
-            let key = EnvKey::new(&rest[..n]).map_err(|_| bad("a lone `$` must be written `$$`"))?;
+            let n = rest
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                .count();
+            let key =
+                EnvKey::new(&rest[..n]).map_err(|_| bad("a lone `$` must be written `$$`"))?;
             rest = &rest[n..];
             text = text.then_var(key, Fallback::None);
         }
@@ -175,45 +194,138 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
     let source = match (&d.build, image) {
         (Some(b), tag) => Source::Build(build(b)?, tag),
         (None, Some(i)) => Source::Image(i),
-        (None, None) => return Err(Error::invalid("image", "", "a service needs `image` or `build`")),
+        (None, None) => {
+            return Err(Error::invalid(
+                "image",
+                "",
+                "a service needs `image` or `build`",
+            ));
+        }
     };
     let mut s = Service::builder().name(name).source(source).build();
-    s.container_name = d.container_name.as_deref().map(ContainerName::new).transpose()?;
-    s.entrypoint = d.entrypoint.as_ref().map(|c| command("entrypoint", c)).transpose()?;
-    s.command = d.command.as_ref().map(|c| command("command", c)).transpose()?;
+    s.container_name = d
+        .container_name
+        .as_deref()
+        .map(ContainerName::new)
+        .transpose()?;
+    s.entrypoint = d
+        .entrypoint
+        .as_ref()
+        .map(|c| command("entrypoint", c))
+        .transpose()?;
+    s.command = d
+        .command
+        .as_ref()
+        .map(|c| command("command", c))
+        .transpose()?;
     s.user = d.user.as_deref().map(|u| plain("user", u)).transpose()?;
-    s.working_dir = d.working_dir.as_deref().map(|w| plain("working_dir", w)).transpose()?;
-    s.env_file = d.env_file.as_ref().map(|f| strings("env_file", f)).transpose()?.unwrap_or_default();
-    s.environment = d.environment.as_ref().map(|e| env("environment", e)).transpose()?.unwrap_or_default();
+    s.working_dir = d
+        .working_dir
+        .as_deref()
+        .map(|w| plain("working_dir", w))
+        .transpose()?;
+    s.env_file = d
+        .env_file
+        .as_ref()
+        .map(|f| strings("env_file", f))
+        .transpose()?
+        .unwrap_or_default();
+    s.environment = d
+        .environment
+        .as_ref()
+        .map(|e| env("environment", e))
+        .transpose()?
+        .unwrap_or_default();
     s.ports = d.ports.iter().map(port).collect::<Result<_>>()?;
-    s.expose = d.expose.iter().map(|e| PortRange::parse("expose", &e.to_string())).collect::<Result<_>>()?;
+    s.expose = d
+        .expose
+        .iter()
+        .map(|e| PortRange::parse("expose", &e.to_string()))
+        .collect::<Result<_>>()?;
     s.mounts = d.volumes.iter().map(mount).collect::<Result<_>>()?;
     if let Some(t) = &d.tmpfs {
         for target in strings("tmpfs", t)? {
             s.mounts.push(Mount::tmpfs(&target, None)?);
         }
     }
-    s.networks = d.networks.as_ref().map(networks).transpose()?.unwrap_or_default();
-    s.depends_on = d.depends_on.as_ref().map(depends_on).transpose()?.unwrap_or_default();
+    s.networks = d
+        .networks
+        .as_ref()
+        .map(networks)
+        .transpose()?
+        .unwrap_or_default();
+    s.depends_on = d
+        .depends_on
+        .as_ref()
+        .map(depends_on)
+        .transpose()?
+        .unwrap_or_default();
     s.healthcheck = d.healthcheck.as_ref().map(healthcheck).transpose()?;
     s.restart = d.restart.as_deref().map(restart).transpose()?;
     s.deploy = d.deploy.as_ref().map(deploy).transpose()?;
-    s.labels = d.labels.as_ref().map(|l| plain_pairs("labels", l)).transpose()?.unwrap_or_default();
-    s.logging = d.logging.as_ref().map(|l| -> Result<Logging> {
-        Ok(Logging {
-            driver: plain("logging.driver", l.driver.as_deref().unwrap_or("json-file"))?,
-            options: l.options.0.iter().map(|(k, v)| Ok((plain("logging.options", k)?, plain("logging.options", &v.to_string())?))).collect::<Result<_>>()?,
+    s.labels = d
+        .labels
+        .as_ref()
+        .map(|l| plain_pairs("labels", l))
+        .transpose()?
+        .unwrap_or_default();
+    s.logging = d
+        .logging
+        .as_ref()
+        .map(|l| -> Result<Logging> {
+            Ok(Logging {
+                driver: plain("logging.driver", l.driver.as_deref().unwrap_or("json-file"))?,
+                options: l
+                    .options
+                    .0
+                    .iter()
+                    .map(|(k, v)| {
+                        Ok((
+                            plain("logging.options", k)?,
+                            plain("logging.options", &v.to_string())?,
+                        ))
+                    })
+                    .collect::<Result<_>>()?,
+            })
         })
-    }).transpose()?;
-    s.profiles = d.profiles.iter().map(|p| plain("profiles", p)).collect::<Result<_>>()?;
-    s.extra_hosts = d.extra_hosts.iter().map(|h| extra_host(h)).collect::<Result<_>>()?;
+        .transpose()?;
+    s.profiles = d
+        .profiles
+        .iter()
+        .map(|p| plain("profiles", p))
+        .collect::<Result<_>>()?;
+    s.extra_hosts = d
+        .extra_hosts
+        .iter()
+        .map(|h| extra_host(h))
+        .collect::<Result<_>>()?;
     s.read_only = d.read_only.unwrap_or(false);
-    s.security_opt = d.security_opt.iter().map(|o| plain("security_opt", o)).collect::<Result<_>>()?;
-    s.cap_add = d.cap_add.iter().map(|o| plain("cap_add", o)).collect::<Result<_>>()?;
-    s.cap_drop = d.cap_drop.iter().map(|o| plain("cap_drop", o)).collect::<Result<_>>()?;
+    s.security_opt = d
+        .security_opt
+        .iter()
+        .map(|o| plain("security_opt", o))
+        .collect::<Result<_>>()?;
+    s.cap_add = d
+        .cap_add
+        .iter()
+        .map(|o| plain("cap_add", o))
+        .collect::<Result<_>>()?;
+    s.cap_drop = d
+        .cap_drop
+        .iter()
+        .map(|o| plain("cap_drop", o))
+        .collect::<Result<_>>()?;
     s.init = d.init;
-    s.stop_grace_period = d.stop_grace_period.as_deref().map(|g| parse_duration("stop_grace_period", g)).transpose()?;
-    s.secrets = d.secrets.iter().map(SecretName::new).collect::<Result<_>>()?;
+    s.stop_grace_period = d
+        .stop_grace_period
+        .as_deref()
+        .map(|g| parse_duration("stop_grace_period", g))
+        .transpose()?;
+    s.secrets = d
+        .secrets
+        .iter()
+        .map(SecretName::new)
+        .collect::<Result<_>>()?;
     s.extensions = extensions(&format!("service `{key}`"), &d.extra)?;
     Ok(s)
 }
@@ -221,10 +333,21 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
 fn build(b: &BuildDoc) -> Result<Build> {
     Ok(match b {
         BuildDoc::Context(c) => Build::builder().context(plain("build.context", c)?).build(),
-        BuildDoc::Long { context, dockerfile, target, args } => Build {
+        BuildDoc::Long {
+            context,
+            dockerfile,
+            target,
+            args,
+        } => Build {
             context: plain("build.context", context)?,
-            dockerfile: dockerfile.as_deref().map(|d| plain("build.dockerfile", d)).transpose()?,
-            target: target.as_deref().map(|t| plain("build.target", t)).transpose()?,
+            dockerfile: dockerfile
+                .as_deref()
+                .map(|d| plain("build.dockerfile", d))
+                .transpose()?,
+            target: target
+                .as_deref()
+                .map(|t| plain("build.target", t))
+                .transpose()?,
             args: match args {
                 Some(a) => pairs_raw("build.args", a)?
                     .into_iter()
@@ -248,16 +371,43 @@ fn port(p: &PortDoc) -> Result<PortMapping> {
     match p {
         PortDoc::Number(n) => {
             let target = PortRange::parse("ports", &n.to_string())?;
-            Ok(PortMapping { host_ip: None, published: None, target, protocol: Protocol::Tcp })
+            Ok(PortMapping {
+                host_ip: None,
+                published: None,
+                target,
+                protocol: Protocol::Tcp,
+            })
         }
         PortDoc::Short(s) => short_port(s),
-        PortDoc::Long { target, published, host_ip, protocol: proto, mode } => {
-            if mode.as_deref().is_some_and(|m| m != "host" && m != "ingress") {
-                return Err(Error::invalid("ports.mode", mode.as_deref().unwrap_or(""), "expected `host` or `ingress`"));
+        PortDoc::Long {
+            target,
+            published,
+            host_ip,
+            protocol: proto,
+            mode,
+        } => {
+            if mode
+                .as_deref()
+                .is_some_and(|m| m != "host" && m != "ingress")
+            {
+                return Err(Error::invalid(
+                    "ports.mode",
+                    mode.as_deref().unwrap_or(""),
+                    "expected `host` or `ingress`",
+                ));
             }
             let mut m = PortMapping {
-                host_ip: host_ip.as_deref().map(|ip| ip.parse().map_err(|_| Error::invalid("ports.host_ip", ip, "not an IP address"))).transpose()?,
-                published: published.as_ref().map(|p| PortRange::parse("ports.published", &p.to_string())).transpose()?,
+                host_ip: host_ip
+                    .as_deref()
+                    .map(|ip| {
+                        ip.parse()
+                            .map_err(|_| Error::invalid("ports.host_ip", ip, "not an IP address"))
+                    })
+                    .transpose()?,
+                published: published
+                    .as_ref()
+                    .map(|p| PortRange::parse("ports.published", &p.to_string()))
+                    .transpose()?,
                 target: PortRange::parse("ports.target", &target.to_string())?,
                 protocol: Protocol::Tcp,
             };
@@ -275,7 +425,9 @@ fn short_port(s: &str) -> Result<PortMapping> {
         None => (s, Protocol::Tcp),
     };
     let (host_ip, rest) = if let Some(r) = spec.strip_prefix('[') {
-        let (ip, r) = r.split_once("]:").ok_or_else(|| Error::invalid("ports", s, "unclosed `[`"))?;
+        let (ip, r) = r
+            .split_once("]:")
+            .ok_or_else(|| Error::invalid("ports", s, "unclosed `[`"))?;
         (Some(ip), r)
     } else if spec.matches(':').count() == 2 {
         let (ip, r) = spec.split_once(':').unwrap_or((spec, ""));
@@ -284,7 +436,10 @@ fn short_port(s: &str) -> Result<PortMapping> {
         (None, spec)
     };
     let host_ip: Option<IpAddr> = host_ip
-        .map(|ip| ip.parse().map_err(|_| Error::invalid("ports", s, "the host IP is not an IP address")))
+        .map(|ip| {
+            ip.parse()
+                .map_err(|_| Error::invalid("ports", s, "the host IP is not an IP address"))
+        })
         .transpose()?;
     let (published, target) = match rest.split_once(':') {
         Some(("", t)) => (None, t),
@@ -294,7 +449,12 @@ fn short_port(s: &str) -> Result<PortMapping> {
     let target = PortRange::parse("ports", target)?;
     let mut m = match published {
         Some(p) => PortMapping::range(p, target)?,
-        None => PortMapping { host_ip: None, published: None, target, protocol: Protocol::Tcp },
+        None => PortMapping {
+            host_ip: None,
+            published: None,
+            target,
+            protocol: Protocol::Tcp,
+        },
     };
     m.host_ip = host_ip;
     m.protocol = proto;
@@ -309,12 +469,24 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                 [t] => return Mount::anonymous(&plain("volumes", t)?),
                 [src, t] => (*src, *t, None),
                 [src, t, mode] => (*src, *t, Some(*mode)),
-                _ => return Err(Error::invalid("volumes", s, "expected `source:target[:mode]`")),
+                _ => {
+                    return Err(Error::invalid(
+                        "volumes",
+                        s,
+                        "expected `source:target[:mode]`",
+                    ));
+                }
             };
             let read_only = match mode {
                 None | Some("rw") => false,
                 Some("ro") => true,
-                Some(other) => return Err(Error::invalid("volumes", other, "expected the mode `ro` or `rw`")),
+                Some(other) => {
+                    return Err(Error::invalid(
+                        "volumes",
+                        other,
+                        "expected the mode `ro` or `rw`",
+                    ));
+                }
             };
             let target = plain("volumes", target)?;
             let m = if source.starts_with(['.', '/', '~']) {
@@ -324,7 +496,13 @@ fn mount(m: &MountDoc) -> Result<Mount> {
             };
             Ok(if read_only { m.read_only() } else { m })
         }
-        MountDoc::Long { kind, source, target, read_only, tmpfs } => {
+        MountDoc::Long {
+            kind,
+            source,
+            target,
+            read_only,
+            tmpfs,
+        } => {
             let target = plain("volumes.target", target)?;
             let m = match (kind.as_str(), source) {
                 ("volume", Some(src)) => Mount::volume(VolumeName::new(src.as_str())?, &target)?,
@@ -332,25 +510,53 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                 ("bind", Some(src)) => Mount::bind(&plain("volumes.source", src)?, &target)?,
                 ("tmpfs", None) => {
                     let size = tmpfs.as_ref().and_then(|t| t.size.as_ref());
-                    let size = size.map(|s| ByteSize::parse("volumes.tmpfs.size", &s.to_string())).transpose()?;
+                    let size = size
+                        .map(|s| ByteSize::parse("volumes.tmpfs.size", &s.to_string()))
+                        .transpose()?;
                     Mount::tmpfs(&target, size)?
                 }
-                (other, _) => return Err(Error::invalid("volumes.type", other, "expected `volume`, `bind` (with a source) or `tmpfs` (without)")),
+                (other, _) => {
+                    return Err(Error::invalid(
+                        "volumes.type",
+                        other,
+                        "expected `volume`, `bind` (with a source) or `tmpfs` (without)",
+                    ));
+                }
             };
-            Ok(if read_only.unwrap_or(false) { m.read_only() } else { m })
+            Ok(if read_only.unwrap_or(false) {
+                m.read_only()
+            } else {
+                m
+            })
         }
     }
 }
 
 fn networks(n: &NetworksDoc) -> Result<Vec<ServiceNetwork>> {
     match n {
-        NetworksDoc::List(names) => names.iter().map(|n| Ok(NetworkName::new(n.as_str())?.into())).collect(),
-        NetworksDoc::Map(m) => m.0.iter().map(|(k, v)| {
-            Ok(ServiceNetwork {
-                network: NetworkName::new(k.as_str())?,
-                aliases: v.as_ref().map(|v| v.aliases.iter().map(|a| plain("networks.aliases", a)).collect::<Result<_>>()).transpose()?.unwrap_or_default(),
-            })
-        }).collect(),
+        NetworksDoc::List(names) => names
+            .iter()
+            .map(|n| Ok(NetworkName::new(n.as_str())?.into()))
+            .collect(),
+        NetworksDoc::Map(m) => {
+            m.0.iter()
+                .map(|(k, v)| {
+                    Ok(ServiceNetwork {
+                        network: NetworkName::new(k.as_str())?,
+                        aliases: v
+                            .as_ref()
+                            .map(|v| {
+                                v.aliases
+                                    .iter()
+                                    .map(|a| plain("networks.aliases", a))
+                                    .collect::<Result<_>>()
+                            })
+                            .transpose()?
+                            .unwrap_or_default(),
+                    })
+                })
+                .collect()
+        }
     }
 }
 
@@ -377,9 +583,19 @@ fn healthcheck(h: &HealthDoc) -> Result<Healthcheck> {
         (Some(OneOrMany::One(s)), _) => HealthTest::Shell(interp(field, s)?),
         (Some(OneOrMany::Many(items)), _) => match items.split_first() {
             Some((first, [])) if first == "NONE" => HealthTest::Disabled,
-            Some((first, args)) if first == "CMD" => HealthTest::Exec(args.iter().map(|a| interp(field, a)).collect::<Result<_>>()?),
+            Some((first, args)) if first == "CMD" => HealthTest::Exec(
+                args.iter()
+                    .map(|a| interp(field, a))
+                    .collect::<Result<_>>()?,
+            ),
             Some((first, [cmd])) if first == "CMD-SHELL" => HealthTest::Shell(interp(field, cmd)?),
-            _ => return Err(Error::invalid(field, &items.join(" "), "expected `[CMD, …]`, `[CMD-SHELL, cmd]` or `[NONE]`")),
+            _ => {
+                return Err(Error::invalid(
+                    field,
+                    &items.join(" "),
+                    "expected `[CMD, …]`, `[CMD-SHELL, cmd]` or `[NONE]`",
+                ));
+            }
         },
     };
     let d = |f: &str, v: &Option<String>| v.as_deref().map(|v| parse_duration(f, v)).transpose();
@@ -387,7 +603,19 @@ fn healthcheck(h: &HealthDoc) -> Result<Healthcheck> {
         test,
         interval: d("healthcheck.interval", &h.interval)?,
         timeout: d("healthcheck.timeout", &h.timeout)?,
-        retries: h.retries.as_ref().map(|r| r.to_string().parse().map_err(|_| Error::invalid("healthcheck.retries", &r.to_string(), "expected a whole number"))).transpose()?,
+        retries: h
+            .retries
+            .as_ref()
+            .map(|r| {
+                r.to_string().parse().map_err(|_| {
+                    Error::invalid(
+                        "healthcheck.retries",
+                        &r.to_string(),
+                        "expected a whole number",
+                    )
+                })
+            })
+            .transpose()?,
         start_period: d("healthcheck.start_period", &h.start_period)?,
         start_interval: d("healthcheck.start_interval", &h.start_interval)?,
     })
@@ -399,17 +627,34 @@ fn restart(r: &str) -> Result<Restart> {
         "always" => Restart::Always,
         "on-failure" => Restart::OnFailure(None),
         "unless-stopped" => Restart::UnlessStopped,
-        other => match other.strip_prefix("on-failure:").and_then(|n| n.parse().ok()) {
+        other => match other
+            .strip_prefix("on-failure:")
+            .and_then(|n| n.parse().ok())
+        {
             Some(n) => Restart::OnFailure(Some(n)),
-            None => return Err(Error::invalid("restart", other, "expected `no`, `always`, `on-failure[:N]` or `unless-stopped`")),
+            None => {
+                return Err(Error::invalid(
+                    "restart",
+                    other,
+                    "expected `no`, `always`, `on-failure[:N]` or `unless-stopped`",
+                ));
+            }
         },
     })
 }
 
 fn resources(field: &str, r: &ResourcesDoc) -> Result<Resources> {
     Ok(Resources {
-        cpus: r.cpus.as_ref().map(|c| Cpus::parse(field, &c.to_string())).transpose()?,
-        memory: r.memory.as_ref().map(|m| ByteSize::parse(field, &m.to_string())).transpose()?,
+        cpus: r
+            .cpus
+            .as_ref()
+            .map(|c| Cpus::parse(field, &c.to_string()))
+            .transpose()?,
+        memory: r
+            .memory
+            .as_ref()
+            .map(|m| ByteSize::parse(field, &m.to_string()))
+            .transpose()?,
     })
 }
 
@@ -417,8 +662,16 @@ fn deploy(d: &DeployDoc) -> Result<Deploy> {
     let set = d.resources.clone().unwrap_or_default();
     Ok(Deploy {
         replicas: d.replicas,
-        limits: set.limits.as_ref().map(|r| resources("deploy.resources.limits", r)).transpose()?,
-        reservations: set.reservations.as_ref().map(|r| resources("deploy.resources.reservations", r)).transpose()?,
+        limits: set
+            .limits
+            .as_ref()
+            .map(|r| resources("deploy.resources.limits", r))
+            .transpose()?,
+        reservations: set
+            .reservations
+            .as_ref()
+            .map(|r| resources("deploy.resources.reservations", r))
+            .transpose()?,
     })
 }
 
@@ -434,14 +687,28 @@ fn network(key: &str, d: &Option<NetworkDoc>) -> Result<Network> {
     let subnet = match d.ipam.as_ref().map(|i| i.config.as_slice()) {
         None | Some([]) => None,
         Some([one]) => Some(Subnet::parse(&one.subnet)?),
-        Some(_) => return Err(Error::invalid("ipam.config", key, "one subnet per network is supported")),
+        Some(_) => {
+            return Err(Error::invalid(
+                "ipam.config",
+                key,
+                "one subnet per network is supported",
+            ));
+        }
     };
     if d.ipam.as_ref().is_some_and(|i| i.driver.is_some()) {
-        return Err(Error::invalid("ipam.driver", key, "custom IPAM drivers are not modelled"));
+        return Err(Error::invalid(
+            "ipam.driver",
+            key,
+            "custom IPAM drivers are not modelled",
+        ));
     }
     Ok(Network {
         name: NetworkName::new(key)?,
-        driver: d.driver.as_deref().map(|v| plain("driver", v)).transpose()?,
+        driver: d
+            .driver
+            .as_deref()
+            .map(|v| plain("driver", v))
+            .transpose()?,
         internal: d.internal.unwrap_or(false),
         external: d.external.unwrap_or(false),
         real_name: d.name.as_deref().map(|v| plain("name", v)).transpose()?,
@@ -453,8 +720,22 @@ fn volume(key: &str, d: &Option<VolumeDoc>) -> Result<Volume> {
     let d = d.clone().unwrap_or_default();
     Ok(Volume {
         name: VolumeName::new(key)?,
-        driver: d.driver.as_deref().map(|v| plain("driver", v)).transpose()?,
-        driver_opts: d.driver_opts.0.iter().map(|(k, v)| Ok((plain("driver_opts", k)?, plain("driver_opts", &v.to_string())?))).collect::<Result<_>>()?,
+        driver: d
+            .driver
+            .as_deref()
+            .map(|v| plain("driver", v))
+            .transpose()?,
+        driver_opts: d
+            .driver_opts
+            .0
+            .iter()
+            .map(|(k, v)| {
+                Ok((
+                    plain("driver_opts", k)?,
+                    plain("driver_opts", &v.to_string())?,
+                ))
+            })
+            .collect::<Result<_>>()?,
         external: d.external.unwrap_or(false),
         real_name: d.name.as_deref().map(|v| plain("name", v)).transpose()?,
     })
@@ -464,9 +745,18 @@ fn secret(key: &str, d: &SecretDoc) -> Result<Secret> {
     let source = match (&d.file, &d.environment) {
         (Some(f), None) => SecretSource::File(plain("file", f)?),
         (None, Some(e)) => SecretSource::Environment(EnvKey::new(e.as_str())?),
-        _ => return Err(Error::invalid("secret", key, "a secret needs exactly one of `file` or `environment`")),
+        _ => {
+            return Err(Error::invalid(
+                "secret",
+                key,
+                "a secret needs exactly one of `file` or `environment`",
+            ));
+        }
     };
-    Ok(Secret { name: SecretName::new(key)?, source })
+    Ok(Secret {
+        name: SecretName::new(key)?,
+        source,
+    })
 }
 
 #[cfg(test)]

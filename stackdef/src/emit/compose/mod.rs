@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     Build, Command, DependsOn, Deploy, ExtValue, HealthTest, Healthcheck, Mount, Network,
     PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack, Text, Volume,
-    format_duration,
+    format_duration, no_control,
 };
 
 /// Which compose implementation the file is for.
@@ -51,6 +51,9 @@ pub fn to_yaml(stack: &Stack) -> Result<String> {
 /// stack is refused with every problem listed.
 pub fn to_yaml_with(stack: &Stack, options: ComposeOptions) -> Result<String> {
     crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    for s in &stack.services {
+        plain_fields(s)?;
+    }
     let file = Emitter { options }.file(stack)?;
     let body = yaml::to_string(&file)?;
     Ok(format!(
@@ -77,7 +80,12 @@ fn ext(fields: &[(String, ExtValue)]) -> Ordered<ExtValue> {
 
 fn pairs(items: &[(String, String)]) -> Option<Pairs> {
     (!items.is_empty()).then(|| {
-        Pairs::List(items.iter().map(|(k, v)| format!("{}={}", esc(k), esc(v))).collect())
+        Pairs::List(
+            items
+                .iter()
+                .map(|(k, v)| format!("{}={}", esc(k), esc(v)))
+                .collect(),
+        )
     })
 }
 
@@ -138,10 +146,19 @@ impl Emitter {
                 files => Some(OneOrMany::Many(files.iter().map(|f| esc(f)).collect())),
             },
             environment: (!s.environment.is_empty()).then(|| {
-                Pairs::List(s.environment.iter().map(|(k, v)| format!("{k}={v}")).collect())
+                Pairs::List(
+                    s.environment
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect(),
+                )
             }),
             ports: s.ports.iter().map(port).collect(),
-            expose: s.expose.iter().map(|p| Scalar::Str(p.to_string())).collect(),
+            expose: s
+                .expose
+                .iter()
+                .map(|p| Scalar::Str(p.to_string()))
+                .collect(),
             volumes: s.mounts.iter().map(mount).collect(),
             tmpfs: None,
             networks: networks(s),
@@ -156,11 +173,18 @@ impl Emitter {
             logging: s.logging.as_ref().map(|l| LoggingDoc {
                 driver: Some(esc(&l.driver)),
                 options: Ordered(
-                    l.options.iter().map(|(k, v)| (esc(k), Scalar::Str(esc(v)))).collect(),
+                    l.options
+                        .iter()
+                        .map(|(k, v)| (esc(k), Scalar::Str(esc(v))))
+                        .collect(),
                 ),
             }),
             profiles: s.profiles.clone(),
-            extra_hosts: s.extra_hosts.iter().map(|(h, ip)| format!("{h}:{ip}")).collect(),
+            extra_hosts: s
+                .extra_hosts
+                .iter()
+                .map(|(h, ip)| format!("{h}:{ip}"))
+                .collect(),
             read_only: s.read_only.then_some(true),
             security_opt: s.security_opt.iter().map(|o| esc(o)).collect(),
             cap_add: s.cap_add.clone(),
@@ -198,9 +222,9 @@ impl Emitter {
     fn healthcheck(&self, s: &Service, h: &Healthcheck) -> Result<HealthDoc> {
         let at = |field: &str| format!("services.{}.healthcheck.{field}", s.name);
         let test = match &h.test {
-            HealthTest::Exec(args) => {
-                std::iter::once("CMD".to_owned()).chain(args.iter().map(Text::to_string)).collect()
-            }
+            HealthTest::Exec(args) => std::iter::once("CMD".to_owned())
+                .chain(args.iter().map(Text::to_string))
+                .collect(),
             HealthTest::Shell(cmd) => vec!["CMD-SHELL".to_owned(), cmd.to_string()],
             HealthTest::Disabled => vec!["NONE".to_owned()],
         };
@@ -241,6 +265,47 @@ impl Emitter {
     }
 }
 
+/// Refuses control characters in the service's free-text fields that are not [`Text`] (paths,
+/// labels, options): no compose reader needs them and they hide what a file says.
+fn plain_fields(s: &Service) -> Result<()> {
+    let at = |field: &str| format!("services.{}.{field}", s.name);
+    let single = [("user", &s.user), ("working_dir", &s.working_dir)];
+    for (field, value) in single {
+        if let Some(v) = value {
+            no_control(&at(field), v)?;
+        }
+    }
+    let lists = [
+        ("env_file", &s.env_file),
+        ("profiles", &s.profiles),
+        ("security_opt", &s.security_opt),
+        ("cap_add", &s.cap_add),
+        ("cap_drop", &s.cap_drop),
+    ];
+    for (field, values) in lists {
+        values.iter().try_for_each(|v| no_control(&at(field), v))?;
+    }
+    for (k, v) in s
+        .labels
+        .iter()
+        .chain(s.logging.iter().flat_map(|l| &l.options))
+    {
+        no_control(&at("labels"), k)?;
+        no_control(&at("labels"), v)?;
+    }
+    for (host, _) in &s.extra_hosts {
+        no_control(&at("extra_hosts"), host)?;
+    }
+    if let Source::Build(b, _) = &s.source {
+        let paths = [Some(&b.context), b.dockerfile.as_ref(), b.target.as_ref()];
+        paths
+            .into_iter()
+            .flatten()
+            .try_for_each(|p| no_control(&at("build"), p))?;
+    }
+    Ok(())
+}
+
 fn build_doc(b: &Build) -> BuildDoc {
     if b.dockerfile.is_none() && b.target.is_none() && b.args.is_empty() {
         return BuildDoc::Context(esc(&b.context));
@@ -250,7 +315,12 @@ fn build_doc(b: &Build) -> BuildDoc {
         dockerfile: b.dockerfile.as_deref().map(esc),
         target: b.target.as_deref().map(esc),
         args: (!b.args.is_empty()).then(|| {
-            Pairs::List(b.args.iter().map(|(k, v)| format!("{}={v}", esc(k))).collect())
+            Pairs::List(
+                b.args
+                    .iter()
+                    .map(|(k, v)| format!("{}={v}", esc(k)))
+                    .collect(),
+            )
         }),
     }
 }
@@ -288,7 +358,9 @@ fn mount(m: &Mount) -> MountDoc {
             source,
             target,
             read_only,
-        } if !ambiguous(target) => MountDoc::Short(format!("{source}:{}{}", esc(target), ro(*read_only))),
+        } if !ambiguous(target) => {
+            MountDoc::Short(format!("{source}:{}{}", esc(target), ro(*read_only)))
+        }
         Mount::Bind {
             source,
             target,
@@ -341,7 +413,9 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
         return None;
     }
     if s.networks.iter().all(|n| n.aliases.is_empty()) {
-        return Some(NetworksDoc::List(s.networks.iter().map(|n| n.network.to_string()).collect()));
+        return Some(NetworksDoc::List(
+            s.networks.iter().map(|n| n.network.to_string()).collect(),
+        ));
     }
     Some(NetworksDoc::Map(Ordered(
         s.networks
@@ -397,7 +471,10 @@ fn network(n: &Network) -> (String, Option<NetworkDoc>) {
             }],
         }),
     };
-    (n.name.to_string(), (doc != NetworkDoc::default()).then_some(doc))
+    (
+        n.name.to_string(),
+        (doc != NetworkDoc::default()).then_some(doc),
+    )
 }
 
 fn volume(v: &Volume) -> (String, Option<VolumeDoc>) {
@@ -405,9 +482,15 @@ fn volume(v: &Volume) -> (String, Option<VolumeDoc>) {
         name: v.real_name.as_deref().map(esc),
         driver: v.driver.as_deref().map(esc),
         driver_opts: Ordered(
-            v.driver_opts.iter().map(|(k, o)| (esc(k), Scalar::Str(esc(o)))).collect(),
+            v.driver_opts
+                .iter()
+                .map(|(k, o)| (esc(k), Scalar::Str(esc(o))))
+                .collect(),
         ),
         external: v.external.then_some(true),
     };
-    (v.name.to_string(), (doc != VolumeDoc::default()).then_some(doc))
+    (
+        v.name.to_string(),
+        (doc != VolumeDoc::default()).then_some(doc),
+    )
 }

@@ -1,0 +1,190 @@
+//! Importing compose files: the reference guides' own compose files, hostile values, errors.
+
+mod support;
+
+use stackdef::emit::compose;
+use stackdef::{Error, ProjectName};
+
+/// Every fenced YAML block with a `services:` key in a reference guide beside the repository.
+fn guide_compose_files(guide: &str) -> Vec<String> {
+    let path = support::root().join("../shared/reference").join(guide);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the reference guides live in ../shared)",
+            path.display()
+        )
+    });
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l.starts_with("```yaml") || l.starts_with("```yml") => {
+                current = Some(String::new())
+            }
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(b), _) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks.retain(|b| b.lines().any(|l| l.starts_with("services:")));
+    blocks
+}
+
+fn import_round_trips(guide: &str) {
+    let files = guide_compose_files(guide);
+    assert!(!files.is_empty(), "{guide} has no compose file");
+    for (i, file) in files.iter().enumerate() {
+        let name = ProjectName::new(format!("guide{i}")).unwrap();
+        let stack = compose::parse_named(file, name)
+            .unwrap_or_else(|e| panic!("{guide} block {i} does not import: {e}\n{file}"));
+        let yaml = compose::to_yaml(&stack).unwrap();
+        let back = compose::parse(&yaml).unwrap();
+        assert_eq!(back, stack, "{guide} block {i}");
+        assert_eq!(compose::to_yaml(&back).unwrap(), yaml);
+        let dir = support::scratch(&format!("import-{guide}-{i}"));
+        std::fs::write(dir.join("compose.yml"), &yaml).unwrap();
+        support::check_compose_schema(&dir.join("compose.yml"));
+    }
+}
+
+#[test]
+fn ai_scrum_master_guide_imports_without_loss() {
+    import_round_trips("ai-scrum-master-deployment-guide.md");
+}
+
+#[test]
+fn unknown_fields_are_refused_and_extensions_kept() {
+    let err = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n    shm_size: 1g\n")
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, value, .. } if field == "services.a.field" && value == "shm_size"),
+        "{err}"
+    );
+    let text = "name: x\nservices:\n  a:\n    image: nginx\n    x-owner: team\nx-common:\n  a: [1, true, null, 'no']\n";
+    let stack = compose::parse(text).unwrap();
+    let yaml = compose::to_yaml(&stack).unwrap();
+    assert!(yaml.contains("x-owner: team"));
+    assert_eq!(compose::parse(&yaml).unwrap(), stack);
+}
+
+#[test]
+fn hostile_values_read_back_exactly() {
+    let hostile = [
+        "22:22",
+        "no",
+        "yes",
+        "on",
+        "<<",
+        "=",
+        "~",
+        "null",
+        "1_000",
+        "2024-01-01",
+        "a: b",
+        "- x",
+        "#x",
+        "x #y",
+        "'q'",
+        "\"dq\"",
+        "$HOME",
+        "$$",
+        "${X}",
+        "a\nb: injected",
+        "{x}",
+        "[x]",
+        "*a",
+        "&a",
+        "!x",
+        "%x",
+        "@x",
+        "`x",
+        "é ü 漢",
+        "   ",
+        "",
+    ];
+    for value in hostile {
+        let text = stackdef::Text::lit(value);
+        let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
+        let a = stack.service_mut("a").unwrap();
+        a.set_env(stackdef::EnvKey::from_static("V"), text.clone());
+        a.command = Some(stackdef::Command::Exec(vec![text.clone()]));
+        let label = value.replace('\n', " ");
+        a.labels = vec![(label.replace('=', "-") + "k", label)];
+        let yaml = compose::to_yaml(&stack).unwrap();
+        let back = compose::parse(&yaml).unwrap_or_else(|e| panic!("{value:?}: {e}\n{yaml}"));
+        assert_eq!(back, stack, "{value:?}\n{yaml}");
+    }
+}
+
+#[test]
+fn control_characters_in_plain_fields_are_refused_on_emit() {
+    let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
+    stack.service_mut("a").unwrap().labels = vec![("k".into(), "a\nb: injected".into())];
+    let err = compose::to_yaml(&stack).unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, .. } if field == "services.a.labels"),
+        "{err}"
+    );
+    stack.service_mut("a").unwrap().labels.clear();
+    stack.service_mut("a").unwrap().user = Some("root\0".into());
+    assert!(compose::to_yaml(&stack).is_err());
+}
+
+#[test]
+fn bad_values_name_field_and_value() {
+    let cases = [
+        ("    ports: ['0:80']\n", "services.a.ports", "0"),
+        ("    ports: ['80:80/sctp']\n", "services.a.ports", "sctp"),
+        (
+            "    restart: sometimes\n",
+            "services.a.restart",
+            "sometimes",
+        ),
+        (
+            "    healthcheck: {test: [CMD, x], interval: 10x}\n",
+            "services.a.healthcheck.interval",
+            "10x",
+        ),
+        (
+            "    depends_on: {b: {condition: service_ready}}\n",
+            "services.a.depends_on.condition",
+            "service_ready",
+        ),
+        (
+            "    volumes: ['data:relative']\n",
+            "services.a.mount target",
+            "relative",
+        ),
+        ("    container_name: x\n", "services.a.container name", "x"),
+        (
+            "    deploy: {resources: {limits: {memory: lots}}}\n",
+            "services.a.deploy.resources.limits",
+            "lots",
+        ),
+        ("    user: $USER\n", "services.a.user", "$USER"),
+    ];
+    for (extra, field_want, value_want) in cases {
+        let text = format!("name: x\nservices:\n  a:\n    image: nginx\n{extra}");
+        match compose::parse(&text) {
+            Err(Error::Invalid { field, value, .. }) => {
+                assert_eq!(
+                    (field.as_str(), value.as_str()),
+                    (field_want, value_want),
+                    "{extra}"
+                );
+            }
+            other => panic!("{extra}: expected an invalid-value error, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        compose::parse("name: x\nservices:\n  Bad Name:\n    image: nginx\n"),
+        Err(Error::Invalid { .. })
+    ));
+    assert!(matches!(
+        compose::parse("services: [\n"),
+        Err(Error::Yaml(_))
+    ));
+}

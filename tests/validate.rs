@@ -1,0 +1,187 @@
+//! `validate()` on stacks built through the plain API: every defect class, all reported at once.
+
+use stackdef::check::DefectClass;
+use stackdef::{
+    DependsOn, HealthTest, Healthcheck, Image, Mount, NetworkName, PortMapping, PortRange,
+    ProjectName, SecretName, Service, ServiceName, Stack, Volume, VolumeName, validate,
+};
+
+fn svc(name: &str) -> Service {
+    Service::builder()
+        .name(ServiceName::new(name).unwrap())
+        .source(Image::parse("nginx:1.27").unwrap())
+        .build()
+}
+
+fn stack(services: Vec<Service>) -> Stack {
+    Stack::builder()
+        .name(ProjectName::from_static("t"))
+        .services(services)
+        .volumes(vec![Volume::new(VolumeName::from_static("data"))])
+        .build()
+}
+
+fn messages(s: &Stack) -> Vec<(DefectClass, String)> {
+    validate(s)
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| (d.class, d.message))
+        .collect()
+}
+
+fn dep(name: &str) -> DependsOn {
+    DependsOn::started(ServiceName::new(name).unwrap())
+}
+
+#[test]
+fn valid_stack_passes() {
+    let mut db = svc("postgres");
+    db.healthcheck = Some(
+        Healthcheck::builder()
+            .test(HealthTest::Exec(vec!["pg_isready".into()]))
+            .build(),
+    );
+    let mut api = svc("backend");
+    api.depends_on = vec![DependsOn::healthy(ServiceName::from_static("postgres"))];
+    assert_eq!(validate(&stack(vec![db, api])), Ok(()));
+}
+
+#[test]
+fn unknown_service_with_suggestion() {
+    let mut api = svc("backend");
+    api.depends_on = vec![dep("postgress"), dep("zzz")];
+    assert_eq!(
+        messages(&stack(vec![svc("postgres"), api])),
+        vec![
+            (
+                DefectClass::UnknownService,
+                "`backend` depends on unknown service `postgress`; did you mean `postgres`?".into()
+            ),
+            (
+                DefectClass::UnknownService,
+                "`backend` depends on unknown service `zzz`; declare it under `services`".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn port_clash_names_both_services() {
+    let mut a = svc("a");
+    a.ports = vec![
+        PortMapping::range(
+            PortRange::new(8000, 8010).unwrap(),
+            PortRange::new(8000, 8010).unwrap(),
+        )
+        .unwrap(),
+    ];
+    let mut b = svc("b");
+    b.ports = vec![
+        PortMapping::new(8005, 80)
+            .unwrap()
+            .on("127.0.0.1".parse().unwrap()),
+    ];
+    let mut c = svc("c");
+    c.ports = vec![PortMapping::new(8005, 80).unwrap().udp()];
+    assert_eq!(
+        messages(&stack(vec![a, b, c])),
+        vec![(DefectClass::PortClash, "host port 8005/tcp of `b` is already published by `a`; use another host port or bind another host IP".into())]
+    );
+}
+
+#[test]
+fn ports_on_different_host_ips_do_not_clash() {
+    let mut a = svc("a");
+    a.ports = vec![
+        PortMapping::new(80, 80)
+            .unwrap()
+            .on("127.0.0.1".parse().unwrap()),
+    ];
+    let mut b = svc("b");
+    b.ports = vec![
+        PortMapping::new(80, 80)
+            .unwrap()
+            .on("127.0.0.2".parse().unwrap()),
+    ];
+    assert_eq!(validate(&stack(vec![a, b])), Ok(()));
+}
+
+#[test]
+fn undeclared_volume_network_secret() {
+    let mut a = svc("a");
+    a.mounts = vec![Mount::volume(VolumeName::from_static("dat"), "/d").unwrap()];
+    a.networks = vec![NetworkName::from_static("backnet").into()];
+    a.secrets = vec![SecretName::from_static("jwt")];
+    let got = messages(&stack(vec![a]));
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().all(|(c, _)| *c == DefectClass::Undeclared));
+    assert_eq!(
+        got[0].1,
+        "`a` mounts unknown volume `dat`; did you mean `data`?"
+    );
+    assert_eq!(
+        got[1].1,
+        "`a` joins unknown network `backnet`; declare it under `networks`"
+    );
+    assert_eq!(
+        got[2].1,
+        "`a` uses unknown secret `jwt`; declare it under `secrets`"
+    );
+}
+
+#[test]
+fn healthy_without_healthcheck() {
+    let mut api = svc("backend");
+    api.depends_on = vec![DependsOn::healthy(ServiceName::from_static("postgres"))];
+    let mut db = svc("postgres");
+    db.healthcheck = Some(Healthcheck::builder().test(HealthTest::Disabled).build());
+    assert_eq!(
+        messages(&stack(vec![db, api])),
+        vec![(DefectClass::HealthyWithoutHealthcheck, "`backend` waits for `postgres` to be healthy, but `postgres` has no healthcheck; give it one or wait for `started`".into())]
+    );
+}
+
+#[test]
+fn cycle_lists_its_members() {
+    let mut a = svc("a");
+    a.depends_on = vec![dep("b")];
+    let mut b = svc("b");
+    b.depends_on = vec![dep("c")];
+    let mut c = svc("c");
+    c.depends_on = vec![dep("a")];
+    assert_eq!(
+        messages(&stack(vec![a, b, c])),
+        vec![(
+            DefectClass::Cycle,
+            "dependency cycle: `a` → `b` → `c` → `a`; remove one of these dependencies".into()
+        )]
+    );
+}
+
+#[test]
+fn duplicates() {
+    let mut a = svc("a");
+    a.container_name = Some("box".parse().unwrap());
+    let mut b = svc("b");
+    b.container_name = Some("box".parse().unwrap());
+    let got = messages(&stack(vec![a, b, svc("a")]));
+    assert_eq!(
+        got,
+        vec![
+            (DefectClass::Duplicate, "service `a` is declared twice; give each service its own name".into()),
+            (DefectClass::Duplicate, "container name `box` of `b` is already used by `a`; container names must be unique".into()),
+        ]
+    );
+}
+
+#[test]
+fn emitters_refuse_an_invalid_stack_listing_every_problem() {
+    let mut a = svc("a");
+    a.depends_on = vec![dep("nope"), dep("a")];
+    let err = stackdef::emit::compose::to_yaml(&stack(vec![a])).unwrap_err();
+    match err {
+        stackdef::Error::InvalidStack(d) => assert_eq!(d.len(), 2, "{d:?}"),
+        other => panic!("{other}"),
+    }
+}
