@@ -7,89 +7,58 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use stackdef::{
-    Build, Command, DependsOn, EnvKey, Error, HealthTest, Healthcheck, Image, Mount, PortMapping,
-    ProjectName, Restart, Service, ServiceName, Stack, Text, Volume, VolumeName,
+    Build, Command, EnvKey, Error, HealthTest, Healthcheck, Image, Restart, ServiceName, Stack,
+    Text,
 };
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 const POSTGRES: ServiceName = ServiceName::from_static("postgres");
-const BACKEND: ServiceName = ServiceName::from_static("backend");
-const FRONTEND: ServiceName = ServiceName::from_static("frontend");
-const POSTGRES_DATA: VolumeName = VolumeName::from_static("postgres_data");
+const POSTGRES_PORT: u16 = 5432;
 
 const POSTGRES_DB: EnvKey = EnvKey::from_static("POSTGRES_DB");
 const POSTGRES_USER: EnvKey = EnvKey::from_static("POSTGRES_USER");
 const POSTGRES_PASSWORD: EnvKey = EnvKey::from_static("POSTGRES_PASSWORD");
 
-/// The inctra stack, as the deployment guide describes it.
-pub fn stack() -> Result<Stack, Error> {
-    let db = || Text::var_or(POSTGRES_DB, "postgres");
-    let user = || Text::var_or(POSTGRES_USER, "postgres");
-    let password = || Text::required(POSTGRES_PASSWORD);
+fn db() -> Text {
+    Text::var_or(POSTGRES_DB, "postgres")
+}
 
-    let mut postgres = Service::builder()
-        .name(POSTGRES)
-        .source(Image::parse("postgres:15")?)
-        .container_name("inctra_pgsql_prod".parse()?)
-        .ports(vec![PortMapping::new(15432, 5432)?.on(LOOPBACK)])
-        .mounts(vec![
-            Mount::volume(POSTGRES_DATA, "/var/lib/postgresql/data")?,
-            Mount::bind(
-                "./base_schema.sql",
-                "/docker-entrypoint-initdb.d/base_schema.sql",
-            )?
-            .read_only(),
-        ])
-        .healthcheck(
-            Healthcheck::builder()
-                .test(HealthTest::Shell(
-                    Text::lit("pg_isready -U ")
-                        .then_text(user())
-                        .then(" -d ")
-                        .then_text(db()),
-                ))
-                .interval(Duration::from_secs(10))
-                .timeout(Duration::from_secs(5))
-                .retries(5)
-                .start_period(Duration::from_secs(10))
-                .build(),
-        )
-        .restart(Restart::UnlessStopped)
-        .build();
-    postgres.set_env(POSTGRES_DB, db());
-    postgres.set_env(POSTGRES_USER, user());
-    postgres.set_env(POSTGRES_PASSWORD, password());
+fn user() -> Text {
+    Text::var_or(POSTGRES_USER, "postgres")
+}
 
+fn password() -> Text {
+    Text::required(POSTGRES_PASSWORD)
+}
+
+/// The credentials PostgreSQL is created with and the backend connects with.
+fn database_env() -> Vec<(EnvKey, Text)> {
+    vec![
+        (POSTGRES_DB, db()),
+        (POSTGRES_USER, user()),
+        (POSTGRES_PASSWORD, password()),
+    ]
+}
+
+/// The backend's settings (`.env.prod` of the guide); defaults as the guide gives them.
+fn backend_env() -> Result<Vec<(EnvKey, Text)>, Error> {
     let database_url = Text::lit("postgresql://")
         .then_text(user())
         .then(":")
         .then_text(password())
-        .then(format!("@{POSTGRES}:5432/"))
+        .then(format!("@{POSTGRES}:{POSTGRES_PORT}/"))
         .then_text(db());
-    let mut backend = Service::builder()
-        .name(BACKEND)
-        .source(
-            Build::builder()
-                .context("..")
-                .dockerfile("Dockerfile.backend")
-                .build(),
-        )
-        .container_name("inctra_backend_prod".parse()?)
-        .command(Command::exec([
-            "uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000",
-        ]))
-        .ports(vec![PortMapping::new(8000, 8000)?.on(LOOPBACK)])
-        .mounts(vec![Mount::bind("./logs", "/app/app/logs")?])
-        .depends_on(vec![DependsOn::healthy(POSTGRES)])
-        .restart(Restart::UnlessStopped)
-        .build();
-    backend.set_env(POSTGRES_DB, db());
-    backend.set_env(POSTGRES_USER, user());
-    backend.set_env(POSTGRES_PASSWORD, password());
-    backend.set_env(EnvKey::from_static("POSTGRES_HOST"), POSTGRES.as_str());
-    backend.set_env(EnvKey::from_static("POSTGRES_PORT"), "5432");
-    backend.set_env(EnvKey::from_static("DATABASE_URL"), database_url);
+    let mut env = database_env();
+    env.push((
+        EnvKey::from_static("POSTGRES_HOST"),
+        POSTGRES.as_str().into(),
+    ));
+    env.push((
+        EnvKey::from_static("POSTGRES_PORT"),
+        POSTGRES_PORT.to_string().into(),
+    ));
+    env.push((EnvKey::from_static("DATABASE_URL"), database_url));
     for (key, default) in [
         ("DB_ECHO", "false"),
         ("DB_POOL_SIZE", "20"),
@@ -102,30 +71,58 @@ pub fn stack() -> Result<Stack, Error> {
         ("COOKIE_SECURE", "true"),
     ] {
         let key = EnvKey::new(key)?;
-        backend.set_env(key.clone(), Text::var_or(key, default));
+        env.push((key.clone(), Text::var_or(key, default)));
     }
     let jwt = EnvKey::from_static("JWT_SECRET");
-    backend.set_env(jwt.clone(), Text::required(jwt));
+    env.push((jwt.clone(), Text::required(jwt)));
+    Ok(env)
+}
 
-    let frontend = Service::builder()
-        .name(FRONTEND)
-        .source(
-            Build::builder()
-                .context("..")
-                .dockerfile("Dockerfile.frontend")
-                .build(),
-        )
-        .container_name("inctra_frontend_prod".parse()?)
-        .ports(vec![PortMapping::new(8080, 80)?.on(LOOPBACK)])
-        .depends_on(vec![DependsOn::started(BACKEND)])
-        .restart(Restart::UnlessStopped)
-        .build();
-
-    Ok(Stack::builder()
-        .name(ProjectName::from_static("inctra"))
-        .services(vec![postgres, backend, frontend])
-        .volumes(vec![Volume::new(POSTGRES_DATA)])
-        .build())
+/// The inctra stack, as the deployment guide describes it, checked while compiling.
+pub fn stack() -> Result<Stack, Error> {
+    stackdef::stack! {
+        name: inctra,
+        volumes: [postgres_data],
+        services: {
+            postgres {
+                source: Image::parse("postgres:15")?,
+                container_name: "inctra_pgsql_prod",
+                environment: database_env(),
+                ports: [15432 => POSTGRES_PORT on LOOPBACK],
+                volumes: [
+                    postgres_data => "/var/lib/postgresql/data",
+                    "./base_schema.sql" => "/docker-entrypoint-initdb.d/base_schema.sql" ro,
+                ],
+                healthcheck: Healthcheck::builder()
+                    .test(HealthTest::Shell(
+                        Text::lit("pg_isready -U ").then_text(user()).then(" -d ").then_text(db()),
+                    ))
+                    .interval(Duration::from_secs(10))
+                    .timeout(Duration::from_secs(5))
+                    .retries(5)
+                    .start_period(Duration::from_secs(10))
+                    .build(),
+                restart: Restart::UnlessStopped,
+            },
+            backend {
+                source: Build::builder().context("..").dockerfile("Dockerfile.backend").build(),
+                container_name: "inctra_backend_prod",
+                command: Command::exec(["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]),
+                environment: backend_env()?,
+                ports: [8000 => 8000 on LOOPBACK],
+                volumes: ["./logs" => "/app/app/logs"],
+                depends_on: [postgres: healthy],
+                restart: Restart::UnlessStopped,
+            },
+            frontend {
+                source: Build::builder().context("..").dockerfile("Dockerfile.frontend").build(),
+                container_name: "inctra_frontend_prod",
+                ports: [8080 => 80 on LOOPBACK],
+                depends_on: [backend],
+                restart: Restart::UnlessStopped,
+            },
+        },
+    }
 }
 
 #[allow(dead_code)]

@@ -19,9 +19,61 @@ pub use name::{
     VolumeName,
 };
 
+/// Declares a stack whose cross-references and host ports are checked while compiling.
+///
+/// Expands to a `Result<Stack, Error>`. Names are identifiers, so a dangling reference is an
+/// error on its own token; host ports are constants, checked by `const` evaluation of the same
+/// rules [`validate`] runs. Syntax:
+///
+/// ```
+/// use stackdef::{HealthTest, Healthcheck, Image, Restart};
+///
+/// const PG_PORT: u16 = 15432;
+/// let stack = stackdef::stack! {
+///     name: demo,
+///     volumes: [pgdata],
+///     services: {
+///         postgres {
+///             source: Image::parse("postgres:15")?,
+///             healthcheck: Healthcheck::builder()
+///                 .test(HealthTest::Exec(vec!["pg_isready".into()]))
+///                 .build(),
+///             ports: [PG_PORT => 5432 on stackdef::LOCALHOST],
+///             volumes: [pgdata => "/var/lib/postgresql/data"],
+///         },
+///         web {
+///             source: Image::parse("nginx:1.27")?,
+///             ports: [8080 => 80],
+///             depends_on: [postgres: healthy],
+///             // any other `Service` field, assigned with `Into`:
+///             restart: Restart::UnlessStopped,
+///         },
+///     },
+/// }?;
+/// assert_eq!(stack.services.len(), 2);
+/// # Ok::<(), stackdef::Error>(())
+/// ```
+///
+/// A stack with a defect does not compile; for example `depends_on: [postgress: healthy]` gives
+/// ``error[E0080]: evaluation panicked: `web` depends on unknown service `postgress`; did you mean `postgres`?``
+/// on `postgress`.
+pub use stackdef_macros::stack;
+
+/// `127.0.0.1`, for ports that only a proxy on the same host reaches.
+pub const LOCALHOST: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
 #[doc(hidden)]
 pub mod __private {
     //! Paths used by code that `stackdef-macros` generates. Not a public API.
     pub use crate::check::rules;
     pub use core;
+
+    /// The value `stack!` expands to beside a syntax error, so the caller still type-checks.
+    pub fn after_syntax_error() -> crate::Result<crate::Stack> {
+        Err(crate::Error::invalid(
+            "stack! input",
+            "",
+            "the macro input did not parse",
+        ))
+    }
 }

@@ -268,6 +268,23 @@ pub const fn unknown(kind: RefKind, from: &str, name: &str, known: &[&str]) -> !
     .raise()
 }
 
+/// #6 at compile time: a service name declared a second time.
+#[track_caller]
+pub const fn duplicate_service(name: &str) -> ! {
+    Defect::DuplicateService { name }.raise()
+}
+
+/// #6 at compile time: a container name used a second time.
+#[track_caller]
+pub const fn duplicate_container_name(name: &str, service: &str, other: &str) -> ! {
+    Defect::DuplicateContainerName {
+        name,
+        service,
+        other,
+    }
+    .raise()
+}
+
 /// #4 at compile time: fails when `to` has no healthcheck.
 #[track_caller]
 pub const fn healthy_needs_healthcheck(from: &str, to: &str, to_has_healthcheck: bool) {

@@ -1,0 +1,57 @@
+//! What the macro reads, each part keeping its span.
+
+use proc_macro2::Span;
+use syn::{Expr, Ident, LitStr};
+
+pub struct StackDef {
+    pub name: Ident,
+    pub volumes: Vec<Ident>,
+    pub networks: Vec<Ident>,
+    pub secrets: Vec<Ident>,
+    pub services: Vec<ServiceDef>,
+}
+
+pub struct ServiceDef {
+    pub name: Ident,
+    pub source: Option<Expr>,
+    pub container_name: Option<LitStr>,
+    pub healthcheck: Option<Expr>,
+    pub ports: Vec<PortDef>,
+    pub depends_on: Vec<DepDef>,
+    pub volumes: Vec<MountDef>,
+    pub networks: Vec<Ident>,
+    pub secrets: Vec<Ident>,
+    /// Any other field of `Service`, assigned as written.
+    pub fields: Vec<(Ident, Expr)>,
+}
+
+pub struct PortDef {
+    pub published: Expr,
+    pub target: Expr,
+    pub host_ip: Option<Expr>,
+    pub udp: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Cond {
+    Started,
+    Healthy,
+    Completed,
+}
+
+pub struct DepDef {
+    pub target: Ident,
+    pub cond: Cond,
+    pub cond_span: Span,
+}
+
+pub enum MountSource {
+    Volume(Ident),
+    Bind(LitStr),
+}
+
+pub struct MountDef {
+    pub source: MountSource,
+    pub target: LitStr,
+    pub read_only: bool,
+}

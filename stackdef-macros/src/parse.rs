@@ -1,0 +1,192 @@
+//! Parsing `stack! { … }`; errors are spanned and collected.
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitStr, Token, braced, bracketed};
+
+use crate::model::{Cond, DepDef, MountDef, MountSource, PortDef, ServiceDef, StackDef};
+
+fn list<T>(input: ParseStream, item: fn(ParseStream) -> syn::Result<T>) -> syn::Result<Vec<T>> {
+    let content;
+    bracketed!(content in input);
+    let items = Punctuated::<T, Token![,]>::parse_terminated_with(&content, item)?;
+    Ok(items.into_iter().collect())
+}
+
+fn ident(input: ParseStream) -> syn::Result<Ident> {
+    input.parse()
+}
+
+impl Parse for StackDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut name = None;
+        let mut def = StackDef {
+            name: Ident::new("stack", input.span()),
+            volumes: Vec::new(),
+            networks: Vec::new(),
+            secrets: Vec::new(),
+            services: Vec::new(),
+        };
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![:]>()?;
+            match key.to_string().as_str() {
+                "name" => name = Some(input.parse::<Ident>()?),
+                "volumes" => def.volumes = list(input, ident)?,
+                "networks" => def.networks = list(input, ident)?,
+                "secrets" => def.secrets = list(input, ident)?,
+                "services" => {
+                    let content;
+                    braced!(content in input);
+                    while !content.is_empty() {
+                        def.services.push(content.parse()?);
+                        if !content.is_empty() {
+                            content.parse::<Token![,]>()?;
+                        }
+                    }
+                }
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!(
+                            "unknown key `{other}`; expected `name`, `volumes`, `networks`, `secrets` or `services`"
+                        ),
+                    ));
+                }
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        def.name = name.ok_or_else(|| input.error("missing `name: <project>`"))?;
+        Ok(def)
+    }
+}
+
+fn port(input: ParseStream) -> syn::Result<PortDef> {
+    let published = parse_operand(input)?;
+    input.parse::<Token![=>]>()?;
+    let target = parse_operand(input)?;
+    let mut def = PortDef {
+        published,
+        target,
+        host_ip: None,
+        udp: false,
+    };
+    while input.peek(Ident) {
+        let word: Ident = input.parse()?;
+        match word.to_string().as_str() {
+            "on" => def.host_ip = Some(parse_operand(input)?),
+            "udp" => def.udp = true,
+            _ => return Err(syn::Error::new(word.span(), "expected `on <ip>` or `udp`")),
+        }
+    }
+    Ok(def)
+}
+
+/// A literal, a path or a parenthesized/braced expression (so `=>` and `on` stay separators).
+fn parse_operand(input: ParseStream) -> syn::Result<Expr> {
+    if input.peek(syn::Lit) {
+        return Ok(Expr::Lit(input.parse()?));
+    }
+    if input.peek(syn::token::Paren) || input.peek(syn::token::Brace) {
+        return input.parse();
+    }
+    Ok(Expr::Path(input.parse()?))
+}
+
+fn dep(input: ParseStream) -> syn::Result<DepDef> {
+    let target: Ident = input.parse()?;
+    let (cond, cond_span) = if input.peek(Token![:]) {
+        input.parse::<Token![:]>()?;
+        let c: Ident = input.parse()?;
+        let cond = match c.to_string().as_str() {
+            "started" => Cond::Started,
+            "healthy" => Cond::Healthy,
+            "completed" => Cond::Completed,
+            _ => {
+                return Err(syn::Error::new(
+                    c.span(),
+                    "expected `started`, `healthy` or `completed`",
+                ));
+            }
+        };
+        (cond, c.span())
+    } else {
+        (Cond::Started, target.span())
+    };
+    Ok(DepDef {
+        target,
+        cond,
+        cond_span,
+    })
+}
+
+fn mount(input: ParseStream) -> syn::Result<MountDef> {
+    let source = if input.peek(LitStr) {
+        MountSource::Bind(input.parse()?)
+    } else {
+        MountSource::Volume(input.parse()?)
+    };
+    input.parse::<Token![=>]>()?;
+    let target: LitStr = input.parse()?;
+    let read_only = if input.peek(Ident) {
+        let ro: Ident = input.parse()?;
+        if ro != "ro" {
+            return Err(syn::Error::new(ro.span(), "expected `ro`"));
+        }
+        true
+    } else {
+        false
+    };
+    Ok(MountDef {
+        source,
+        target,
+        read_only,
+    })
+}
+
+impl Parse for ServiceDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name: Ident = input.parse()?;
+        let content;
+        braced!(content in input);
+        let mut def = ServiceDef {
+            name,
+            source: None,
+            container_name: None,
+            healthcheck: None,
+            ports: Vec::new(),
+            depends_on: Vec::new(),
+            volumes: Vec::new(),
+            networks: Vec::new(),
+            secrets: Vec::new(),
+            fields: Vec::new(),
+        };
+        while !content.is_empty() {
+            let key: Ident = content.parse()?;
+            content.parse::<Token![:]>()?;
+            match key.to_string().as_str() {
+                "source" => def.source = Some(content.parse()?),
+                "container_name" => def.container_name = Some(content.parse()?),
+                "healthcheck" => def.healthcheck = Some(content.parse()?),
+                "ports" => def.ports = list(&content, port)?,
+                "depends_on" => def.depends_on = list(&content, dep)?,
+                "volumes" => def.volumes = list(&content, mount)?,
+                "networks" => def.networks = list(&content, ident)?,
+                "secrets" => def.secrets = list(&content, ident)?,
+                _ => def.fields.push((key, content.parse()?)),
+            }
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+        }
+        if def.source.is_none() {
+            return Err(syn::Error::new(
+                def.name.span(),
+                format!("service `{}` needs `source: <image or build>`", def.name),
+            ));
+        }
+        Ok(def)
+    }
+}

@@ -1,0 +1,9 @@
+//! Compile-fail cases of `stack!`: each defect class is an error on the user's own token.
+//! Snapshots (`.stderr`) change only deliberately: `TRYBUILD=overwrite cargo test --test ui`,
+//! then read every diff.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*/*.rs");
+}

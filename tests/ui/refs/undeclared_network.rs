@@ -1,0 +1,10 @@
+use stackdef::Image;
+
+fn main() {
+    let _ = stackdef::stack! {
+        name: demo,
+        services: {
+            backend { source: Image::parse("backend:1")?, networks: [backnet] },
+        },
+    };
+}
