@@ -15,14 +15,70 @@ fn name_of(i: &Ident) -> String {
     s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
 }
 
-/// A name value checked by the compiler: `{ const N: Ty = Ty::from_static("x"); N }`.
-fn const_name(ty: &str, i: &Ident) -> TokenStream {
-    let ty = Ident::new(ty, Span::call_site());
-    let lit = LitStr::new(&name_of(i), i.span());
-    quote_spanned! {i.span()=> {
-        const __STACKDEF_NAME: ::stackdef::#ty = ::stackdef::#ty::from_static(#lit);
-        __STACKDEF_NAME
-    }}
+/// One `const` array per kind of name, each element checked by the compiler and spanned at its
+/// identifier; uses refer to elements by index (one const item per kind keeps compile time low).
+struct Table {
+    array: Ident,
+    names: Vec<String>,
+}
+
+impl Table {
+    fn new(array: &str, ty: &str, idents: &[&Ident], out: &mut TokenStream) -> Table {
+        let array = Ident::new(array, Span::call_site());
+        let ty = Ident::new(ty, Span::call_site());
+        let n = idents.len();
+        let items = idents.iter().map(|i| {
+            let lit = LitStr::new(&name_of(i), i.span());
+            quote_spanned! {i.span()=> ::stackdef::#ty::from_static(#lit)}
+        });
+        out.extend(quote! { const #array: [::stackdef::#ty; #n] = [#(#items),*]; });
+        Table {
+            array,
+            names: idents.iter().map(|i| name_of(i)).collect(),
+        }
+    }
+
+    fn index(&self, i: &Ident) -> Option<usize> {
+        let name = name_of(i);
+        self.names.iter().position(|n| *n == name)
+    }
+
+    /// The name at `i` as a value, when declared.
+    fn get(&self, i: &Ident) -> Option<TokenStream> {
+        let array = &self.array;
+        self.index(i)
+            .map(|k| quote!(::core::clone::Clone::clone(&#array[#k])))
+    }
+}
+
+struct Tables {
+    project: Table,
+    services: Table,
+    volumes: Table,
+    networks: Table,
+    secrets: Table,
+}
+
+fn refs(v: &[Ident]) -> Vec<&Ident> {
+    v.iter().collect()
+}
+
+impl Tables {
+    fn new(def: &StackDef, out: &mut TokenStream) -> Tables {
+        let services: Vec<&Ident> = def.services.iter().map(|s| &s.name).collect();
+        Tables {
+            project: Table::new("__STACKDEF_PROJECT", "ProjectName", &[&def.name], out),
+            services: Table::new("__STACKDEF_SERVICES", "ServiceName", &services, out),
+            volumes: Table::new("__STACKDEF_VOLUMES", "VolumeName", &refs(&def.volumes), out),
+            networks: Table::new(
+                "__STACKDEF_NETWORKS",
+                "NetworkName",
+                &refs(&def.networks),
+                out,
+            ),
+            secrets: Table::new("__STACKDEF_SECRETS", "SecretName", &refs(&def.secrets), out),
+        }
+    }
 }
 
 struct Checks<'a> {
@@ -137,10 +193,16 @@ impl Checks<'_> {
             const __STACKDEF_PORTS: [::stackdef::__private::rules::PortUse<'static>; #n] = [#(#uses),*];
             const __STACKDEF_CLASH: [u32; #n] = ::stackdef::__private::rules::port_clashes_in(&__STACKDEF_PORTS);
         });
-        for (i, span) in spans.into_iter().enumerate() {
-            self.push(span, quote_spanned! {span=>
-                ::stackdef::__private::rules::port_free(&__STACKDEF_PORTS, &__STACKDEF_CLASH, #i)
+        // one item per CHUNK ports: few items to evaluate, and clashes in different chunks are
+        // still reported together (within a chunk, the first one)
+        for (c, chunk) in spans.chunks(CHUNK).enumerate() {
+            let calls = chunk.iter().enumerate().map(|(k, span)| {
+                let i = c * CHUNK + k;
+                quote_spanned! {*span=>
+                    ::stackdef::__private::rules::port_free(&__STACKDEF_PORTS, &__STACKDEF_CLASH, #i);
+                }
             });
+            self.out.extend(quote! { const _: () = { #(#calls)* }; });
         }
     }
 
@@ -173,17 +235,20 @@ impl Checks<'_> {
             const __STACKDEF_CYCLE: ::stackdef::__private::rules::CycleAt<#path> =
                 ::stackdef::__private::rules::find_cycle_in::<#path, #e, #scratch>(&[#(#from),*], &[#(#to),*]);
         });
-        for (k, span) in spans.into_iter().enumerate() {
+        // one item: only one cycle is reported, at the edge that closes it
+        let calls = spans.into_iter().enumerate().map(|(k, span)| {
             let k = k as u32;
-            self.push(span, quote_spanned! {span=>
-                ::stackdef::__private::rules::not_closing_cycle(&__STACKDEF_NAMES, &__STACKDEF_CYCLE, #k)
-            });
-        }
+            quote_spanned! {span=>
+                ::stackdef::__private::rules::not_closing_cycle(&__STACKDEF_NAMES, &__STACKDEF_CYCLE, #k);
+            }
+        });
+        self.out.extend(quote! { const _: () = { #(#calls)* }; });
     }
 }
 
-fn service(s: &ServiceDef) -> TokenStream {
-    let name = const_name("ServiceName", &s.name);
+fn service(s: &ServiceDef, t: &Tables, port_slots: std::ops::Range<usize>) -> TokenStream {
+    let port_slots = port_slots.step_by(2).map(|k| (k, k + 1));
+    let name = t.services.get(&s.name);
     let source = &s.source;
     let mut body = TokenStream::new();
     if let Some(c) = &s.container_name {
@@ -197,33 +262,25 @@ fn service(s: &ServiceDef) -> TokenStream {
     if let Some(h) = &s.healthcheck {
         body.extend(quote! { __svc.healthcheck = ::core::convert::Into::into(#h); });
     }
-    for p in &s.ports {
-        let (published, target) = (&p.published, &p.target);
+    for (p, (published, target)) in s.ports.iter().zip(port_slots) {
         let ip = match &p.host_ip {
             Some(ip) => quote!(::core::option::Option::Some(#ip)),
             None => quote!(::core::option::Option::None),
         };
         let protocol = if p.udp { quote!(Udp) } else { quote!(Tcp) };
-        let port = |e: &syn::Expr| {
-            let span = syn::spanned::Spanned::span(e);
-            quote_spanned! {span=> ::stackdef::PortRange::from({
-                #[allow(unused_braces, unused_parens)]
-                const __STACKDEF_PORT: ::stackdef::Port = ::stackdef::Port::from_static(#e);
-                __STACKDEF_PORT
-            })}
-        };
-        let (published, target) = (port(published), port(target));
         body.extend(quote! {
             __svc.ports.push(::stackdef::PortMapping {
                 host_ip: #ip,
-                published: ::core::option::Option::Some(#published),
-                target: #target,
+                published: ::core::option::Option::Some(::stackdef::PortRange::from(__STACKDEF_PORT_NUMBERS[#published])),
+                target: ::stackdef::PortRange::from(__STACKDEF_PORT_NUMBERS[#target]),
                 protocol: ::stackdef::Protocol::#protocol,
             });
         });
     }
     for d in &s.depends_on {
-        let target = const_name("ServiceName", &d.target);
+        let Some(target) = t.services.get(&d.target) else {
+            continue;
+        };
         let cond = match d.cond {
             Cond::Started => quote!(Started),
             Cond::Healthy => quote!(Healthy),
@@ -239,7 +296,7 @@ fn service(s: &ServiceDef) -> TokenStream {
         let target = &m.target;
         let mount = match &m.source {
             MountSource::Volume(v) => {
-                let v = const_name("VolumeName", v);
+                let Some(v) = t.volumes.get(v) else { continue };
                 quote!(::stackdef::Mount::volume(#v, #target)?)
             }
             MountSource::Bind(src) => quote!(::stackdef::Mount::bind(#src, #target)?),
@@ -251,12 +308,10 @@ fn service(s: &ServiceDef) -> TokenStream {
         };
         body.extend(quote! { __svc.mounts.push(#mount); });
     }
-    for n in &s.networks {
-        let n = const_name("NetworkName", n);
+    for n in s.networks.iter().filter_map(|n| t.networks.get(n)) {
         body.extend(quote! { __svc.networks.push(::stackdef::ServiceNetwork::from(#n)); });
     }
-    for n in &s.secrets {
-        let n = const_name("SecretName", n);
+    for n in s.secrets.iter().filter_map(|n| t.secrets.get(n)) {
         body.extend(quote! { __svc.secrets.push(#n); });
     }
     for (field, value) in &s.fields {
@@ -265,16 +320,21 @@ fn service(s: &ServiceDef) -> TokenStream {
         );
     }
     quote! {{
-        let mut __svc = ::stackdef::Service::builder()
-            .name(#name)
-            .source(::core::convert::Into::<::stackdef::Source>::into(#source))
-            .build();
+        let mut __svc = ::stackdef::__private::service(
+            #name,
+            ::core::convert::Into::<::stackdef::Source>::into(#source),
+        );
         #body
         __stackdef_stack.services.push(__svc);
     }}
 }
 
+/// Services per generated closure.
+const CHUNK: usize = 16;
+
 pub fn expand(def: &StackDef) -> TokenStream {
+    let mut items = TokenStream::new();
+    let t = Tables::new(def, &mut items);
     let mut checks = Checks {
         def,
         out: TokenStream::new(),
@@ -284,31 +344,72 @@ pub fn expand(def: &StackDef) -> TokenStream {
     checks.ports();
     checks.cycle();
     let checks = checks.out;
-    let name = const_name("ProjectName", &def.name);
-    let volumes = def.volumes.iter().map(|v| {
-        let v = const_name("VolumeName", v);
-        quote!(__stackdef_stack.volumes.push(::stackdef::Volume::new(#v));)
-    });
-    let networks = def.networks.iter().map(|n| {
-        let n = const_name("NetworkName", n);
-        quote!(__stackdef_stack.networks.push(::stackdef::Network::new(#n));)
-    });
-    let secrets = def.secrets.iter().map(|n| {
-        let file = LitStr::new(&format!("./secrets/{}", name_of(n)), n.span());
-        let n = const_name("SecretName", n);
-        quote!(__stackdef_stack.secrets.push(::stackdef::Secret {
+    let project = t.project.get(&def.name);
+    let volumes = def
+        .volumes
+        .iter()
+        .filter_map(|v| t.volumes.get(v))
+        .map(|v| quote!(__stackdef_stack.volumes.push(::stackdef::Volume::new(#v));));
+    let networks = def
+        .networks
+        .iter()
+        .filter_map(|n| t.networks.get(n))
+        .map(|n| quote!(__stackdef_stack.networks.push(::stackdef::Network::new(#n));));
+    let secrets = def
+        .secrets
+        .iter()
+        .filter_map(|n| Some((n, t.secrets.get(n)?)))
+        .map(|(i, n)| {
+            let file = LitStr::new(&format!("./secrets/{}", name_of(i)), i.span());
+            quote!(__stackdef_stack.secrets.push(::stackdef::Secret {
             name: #n, source: ::stackdef::SecretSource::File(::core::convert::Into::into(#file)),
         });)
+        });
+    let numbers: Vec<&syn::Expr> = def
+        .services
+        .iter()
+        .flat_map(|s| &s.ports)
+        .flat_map(|p| [&p.published, &p.target])
+        .collect();
+    let n = numbers.len();
+    let numbers = numbers.iter().map(|e| {
+        let span = syn::spanned::Spanned::span(e);
+        quote_spanned! {span=> ::stackdef::Port::from_static(#e)}
     });
-    let services = def.services.iter().map(service);
+    items.extend(quote! {
+        #[allow(unused_braces, unused_parens)]
+        const __STACKDEF_PORT_NUMBERS: [::stackdef::Port; #n] = [#(#numbers),*];
+    });
+    let mut slot = 0;
+    let services: Vec<TokenStream> = def
+        .services
+        .iter()
+        .map(|s| {
+            let start = slot;
+            slot += 2 * s.ports.len();
+            service(s, &t, start..slot)
+        })
+        .collect();
+    // Services are built in closures of CHUNK each: debug builds give every local its own stack
+    // slot, so one frame for hundreds of services overflows the stack; a closure per service
+    // costs compile time.
+    let chunks = services.chunks(CHUNK).map(|chunk| {
+        quote! {
+            (|__stackdef_stack: &mut ::stackdef::Stack| -> ::core::result::Result<(), ::stackdef::Error> {
+                #(#chunk)*
+                ::core::result::Result::Ok(())
+            })(&mut __stackdef_stack)?;
+        }
+    });
     quote! {
         (|| -> ::core::result::Result<::stackdef::Stack, ::stackdef::Error> {
+            #items
             #checks
-            let mut __stackdef_stack = ::stackdef::Stack::builder().name(#name).build();
+            let mut __stackdef_stack = ::stackdef::Stack::builder().name(#project).build();
             #(#volumes)*
             #(#networks)*
             #(#secrets)*
-            #(#services)*
+            #(#chunks)*
             ::stackdef::validate(&__stackdef_stack).map_err(::stackdef::Error::InvalidStack)?;
             ::core::result::Result::Ok(__stackdef_stack)
         })()

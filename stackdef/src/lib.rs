@@ -68,6 +68,12 @@ pub mod __private {
     pub use crate::check::rules;
     pub use core;
 
+    /// A service with a name and a source; `stack!` sets the rest field by field. Not generic,
+    /// so a stack of many services costs one call each, not one builder instantiation each.
+    pub fn service(name: crate::ServiceName, source: crate::Source) -> crate::Service {
+        crate::Service::builder().name(name).source(source).build()
+    }
+
     /// The value `stack!` expands to beside a syntax error, so the caller still type-checks.
     pub fn after_syntax_error() -> crate::Result<crate::Stack> {
         Err(crate::Error::invalid(

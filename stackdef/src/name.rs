@@ -93,7 +93,14 @@ macro_rules! name_type {
             pub const fn from_static(name: &'static str) -> Self {
                 match check(name, $rule) {
                     None => Self(Cow::Borrowed(name)),
-                    Some(reason) => panic!("{}", reason),
+                    Some(reason) => {
+                        let mut m = crate::check::Msg::new();
+                        m.push(concat!("invalid ", $what, " "));
+                        m.code(name);
+                        m.push(": ");
+                        m.push(reason);
+                        panic!("{}", m.as_str())
+                    }
                 }
             }
 
