@@ -7,13 +7,16 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use stackdef::{
-    Build, Command, EnvKey, Error, HealthTest, Healthcheck, Image, Restart, ServiceName, Stack,
-    Text,
+    Action, Build, ByteSize, Command, EnvKey, Error, HealthTest, Healthcheck, HostName, Image,
+    Placement, Port, Proxy, Quoted, RateZone, Restart, Route, Server, ServiceName, Stack, Text,
+    Tls, Upstream, UriPath, ZoneName,
 };
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 const POSTGRES: ServiceName = ServiceName::from_static("postgres");
+const BACKEND: ServiceName = ServiceName::from_static("backend");
+const FRONTEND: ServiceName = ServiceName::from_static("frontend");
 const POSTGRES_PORT: u16 = 5432;
 
 const POSTGRES_DB: EnvKey = EnvKey::from_static("POSTGRES_DB");
@@ -78,9 +81,48 @@ fn backend_env() -> Result<Vec<(EnvKey, Text)>, Error> {
     Ok(env)
 }
 
+/// The public host name.
+const DOMAIN: &str = "inctra.thisisvoid.in";
+
+/// The host's nginx: TLS for [`DOMAIN`], `/api/` to the backend, the rest to the frontend.
+fn edge_proxy() -> Result<Proxy, Error> {
+    let api = ZoneName::new("api")?;
+    let mut proxy = Proxy::new("nginx.conf", Placement::Host)?;
+    proxy.rate_limits.push(RateZone {
+        name: api.clone(),
+        per_second: 10,
+        size: ByteSize::mib(10),
+    });
+    let mut server = Server::new(vec![HostName::new(DOMAIN)?], Tls::LetsEncrypt);
+    server.csp = Some(Quoted::new(format!(
+        "default-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'; connect-src 'self' wss://{DOMAIN}"
+    ))?);
+    server.routes = vec![
+        Route::respond("/health", 200, "ok")?,
+        Route::proxy("/api/", BACKEND, 8000)?.limit(api, 20),
+        Route::new(
+            UriPath::new("/ws/")?,
+            Action::Proxy(Upstream::new(BACKEND, Port::new(8000)?).websocket()),
+        ),
+        Route::proxy("/", FRONTEND, 80)?,
+    ];
+    proxy.servers.push(server);
+    Ok(proxy)
+}
+
+/// The frontend container's own nginx: the built SPA with its hashed assets.
+fn frontend_server() -> Result<Proxy, Error> {
+    let mut proxy = Proxy::new("nginx-frontend.conf", Placement::Frontend(FRONTEND))?;
+    let mut server = Server::new(Vec::new(), Tls::Off);
+    server.routes = vec![Route::spa("/", "/usr/share/nginx/html", "/assets/")?];
+    proxy.servers.push(server);
+    Ok(proxy)
+}
+
 /// The inctra stack, as the deployment guide describes it, checked while compiling.
 pub fn stack() -> Result<Stack, Error> {
-    stackdef::stack! {
+    let mut stack = stackdef::stack! {
         name: inctra,
         volumes: [postgres_data],
         services: {
@@ -122,7 +164,10 @@ pub fn stack() -> Result<Stack, Error> {
                 restart: Restart::UnlessStopped,
             },
         },
-    }
+    }?;
+    stack.proxies = vec![edge_proxy()?, frontend_server()?];
+    stackdef::validate(&stack).map_err(Error::InvalidStack)?;
+    Ok(stack)
 }
 
 #[allow(dead_code)]
@@ -131,6 +176,10 @@ fn main() -> std::process::ExitCode {
     run(
         "inctra",
         stack,
-        &[("prod-docker-compose.yml", Output::Compose)],
+        &[
+            ("prod-docker-compose.yml", Output::Compose),
+            ("nginx.conf", Output::Nginx("nginx.conf")),
+            ("nginx-frontend.conf", Output::Nginx("nginx-frontend.conf")),
+        ],
     )
 }

@@ -11,6 +11,8 @@ use stackdef::{Error, Stack};
 pub enum Output {
     /// The compose file (compose specification).
     Compose,
+    /// The nginx file of the stack's proxy written to this file name.
+    Nginx(&'static str),
 }
 
 /// Renders one output of `stack`.
@@ -22,6 +24,20 @@ pub fn render(stack: &Stack, output: Output) -> Result<String, Error> {
                 target: ComposeTarget::Spec,
             },
         ),
+        Output::Nginx(file) => {
+            let proxy = stack
+                .proxies
+                .iter()
+                .find(|p| p.file == file)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "nginx file",
+                        file,
+                        "the stack has no proxy writing this file",
+                    )
+                })?;
+            stackdef::emit::nginx::to_conf(stack, proxy)
+        }
     }
 }
 
@@ -79,11 +95,18 @@ fn run_with(
     args: &Args,
 ) -> Result<bool, Error> {
     let stack = stack()?;
+    let routes: usize = stack
+        .proxies
+        .iter()
+        .flat_map(|p| &p.servers)
+        .map(|s| s.routes.len())
+        .sum();
     println!(
-        "stack `{name}`: {} services, {} volumes, {} networks",
+        "stack `{name}`: {} services, {} volumes, {} networks, {} routes",
         stack.services.len(),
         stack.volumes.len(),
-        stack.networks.len()
+        stack.networks.len(),
+        routes
     );
     let mut fresh = true;
     for (file, output) in outputs {

@@ -45,7 +45,10 @@ fn emit_parse_emit_is_a_fixed_point() {
     let stack = inctra::stack().unwrap();
     let yaml = compose::to_yaml(&stack).unwrap();
     let back = compose::parse(&yaml).unwrap();
-    assert_eq!(back, stack);
+    // proxies are written to nginx files, not to the compose file
+    let mut services_only = stack.clone();
+    services_only.proxies.clear();
+    assert_eq!(back, services_only);
     assert_eq!(compose::to_yaml(&back).unwrap(), yaml);
 }
 

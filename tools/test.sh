@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 venv=target/validators
 need_apt=()
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v pkill >/dev/null 2>&1 || need_apt+=(procps)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${need_apt[*]}"
@@ -17,13 +23,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-if [ ! -x "$venv/bin/check-jsonschema" ]; then
-  echo "installing check-jsonschema into $venv"
+if [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/gixy" ]; then
+  echo "installing check-jsonschema and gixy-ng into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check check-jsonschema==0.39.0
+  "$venv/bin/pip" install -q --disable-pip-version-check check-jsonschema==0.39.0 gixy-ng==0.2.59
 fi
+# nginx from Debian starts a service on install; the tests run their own in private namespaces
+if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>&1 || true; fi
 export STACKDEF_CHECK_JSONSCHEMA="$PWD/$venv/bin/check-jsonschema"
 export STACKDEF_DOCKER_COMPOSE="$(command -v docker-compose)"
+export STACKDEF_GIXY="$PWD/$venv/bin/gixy"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -96,3 +96,33 @@ pub fn check_docker_compose(file: &Path, env_file: &Path) {
         file.display()
     );
 }
+
+/// Runs gixy-ng on an nginx config; any finding fails.
+pub fn check_gixy(file: &Path) {
+    let tool = tool("STACKDEF_GIXY", "gixy");
+    let (ok, out) = run(Command::new(tool).arg(file));
+    assert!(
+        ok && out.contains("No issues found"),
+        "gixy reports findings on {}:\n{out}",
+        file.display()
+    );
+}
+
+/// Runs the live nginx test script (`tests/nginx/live.py`) in fresh mount and network
+/// namespaces; fails unless every check passed. Needs root (CI and the dev machines are).
+pub fn live_nginx(mode: &str, deploy: &Path) {
+    let work = scratch(&format!("live-{mode}"));
+    let script = root().join("tests/nginx/live.py");
+    let (ok, out) = run(Command::new("unshare")
+        .args(["--mount", "--net", "--fork", "python3"])
+        .arg(script)
+        .arg(mode)
+        .arg(deploy)
+        .arg(&work));
+    println!("{out}");
+    assert!(
+        ok && out.contains(&format!("{mode}: 0 failed")),
+        "live nginx test `{mode}` failed:\n{out}"
+    );
+}
+pub mod nginx_parse;

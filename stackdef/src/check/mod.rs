@@ -5,6 +5,7 @@
 //! stack built at run time and reports every problem at once, with the same text.
 
 mod msg;
+mod routes;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -31,6 +32,10 @@ pub enum DefectClass {
     Cycle,
     /// 6: a duplicate service or container name.
     Duplicate,
+    /// 7: a route to an unknown service or a port it does not listen on.
+    RouteTarget,
+    /// 8: two routes with the same host and path.
+    DuplicateRoute,
 }
 
 /// One problem found by [`validate`]: its class and its message.
@@ -48,7 +53,7 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-fn diag(class: DefectClass, d: Defect<'_>) -> Diagnostic {
+pub(crate) fn diag(class: DefectClass, d: Defect<'_>) -> Diagnostic {
     let mut m = Msg::new();
     d.render(&mut m);
     Diagnostic {
@@ -74,6 +79,7 @@ pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
     references(stack, &names, &index, &mut out);
     ports(stack, &mut out);
     cycle(stack, &names, &index, &mut out);
+    routes::check(stack, &names, &index, &mut out);
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
@@ -176,9 +182,10 @@ fn references(
     }
 }
 
-/// The published host ports of `stack`, in declaration order.
+/// The host ports in use: those of proxies running on the host, then the published ports of
+/// the services, in declaration order.
 pub fn port_uses(stack: &Stack) -> Vec<PortUse<'_>> {
-    let mut uses = Vec::new();
+    let mut uses = routes::host_proxy_ports(stack);
     for s in &stack.services {
         for p in &s.ports {
             if let Some(published) = p.published {

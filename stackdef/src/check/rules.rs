@@ -91,6 +91,35 @@ pub enum Defect<'a> {
         /// The name.
         name: &'a str,
     },
+    /// #7: a route to a service that does not exist.
+    RouteUnknownService {
+        /// The route's path.
+        path: &'a str,
+        /// The name that was not found.
+        name: &'a str,
+        /// A declared name close to it.
+        suggestion: Option<&'a str>,
+    },
+    /// #7: a route to a port the service does not listen on (or, for a host proxy, does not
+    /// publish).
+    RoutePort {
+        /// The route's path.
+        path: &'a str,
+        /// The service.
+        service: &'a str,
+        /// The container port.
+        port: u16,
+        /// Whether the port is missing from the published ports (host proxy) rather than from
+        /// the ports the service listens on.
+        unpublished: bool,
+    },
+    /// #8: two routes with the same host and path.
+    DuplicateRoute {
+        /// The server's first name (or `_` for a catch-all server).
+        host: &'a str,
+        /// The path.
+        path: &'a str,
+    },
     /// #6: a container name used twice.
     DuplicateContainerName {
         /// The container name.
@@ -172,6 +201,51 @@ impl Defect<'_> {
                 m.push("service ");
                 m.code(name);
                 m.push(" is declared twice; give each service its own name");
+            }
+            Defect::RouteUnknownService {
+                path,
+                name,
+                suggestion,
+            } => {
+                m.push("route ");
+                m.code(path);
+                m.push(" targets unknown service ");
+                m.code(name);
+                match suggestion {
+                    Some(s) => {
+                        m.push("; did you mean ");
+                        m.code(s);
+                        m.push("?");
+                    }
+                    None => m.push("; declare it under `services`"),
+                }
+            }
+            Defect::RoutePort {
+                path,
+                service,
+                port,
+                unpublished,
+            } => {
+                m.push("route ");
+                m.code(path);
+                m.push(" targets port ");
+                m.num(port as u32);
+                m.push(" of ");
+                m.code(service);
+                if unpublished {
+                    m.push(", which it does not publish; a proxy on the host reaches services through published ports");
+                } else {
+                    m.push(
+                        ", which it does not listen on; add the port to its `ports` or `expose`",
+                    );
+                }
+            }
+            Defect::DuplicateRoute { host, path } => {
+                m.push("route ");
+                m.code(path);
+                m.push(" of ");
+                m.code(host);
+                m.push(" is declared twice; the second one would never be used");
             }
             Defect::DuplicateContainerName {
                 name,

@@ -1,4 +1,5 @@
 //! Emitters: files generated from a checked stack.
 
 pub mod compose;
+pub mod nginx;
 mod yaml;

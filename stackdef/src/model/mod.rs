@@ -1,12 +1,17 @@
 //! The typed model of a stack.
 
 mod image;
+mod proxy;
 mod service;
 mod stack;
 mod text;
 mod units;
 
 pub use image::{Build, Image, Source};
+pub use proxy::{
+    AbsPath, Action, HeaderName, HostName, Hsts, NginxVersion, Placement, Proxy, Quoted, RateZone,
+    Route, Server, Tls, TlsProfile, Upstream, UriPath, ZoneName,
+};
 pub(crate) use service::no_control;
 pub use service::{
     Command, Condition, DependsOn, Deploy, HealthTest, Healthcheck, Logging, Mount, PortMapping,

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use typed_builder::TypedBuilder;
 
 use crate::error::{Error, Result};
+use crate::model::proxy::Proxy;
 use crate::model::service::Service;
 use crate::model::text::ExtValue;
 use crate::name::{EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName};
@@ -134,6 +135,8 @@ pub struct Stack {
     pub secrets: Vec<Secret>,
     /// Top-level `x-*` fields.
     pub extensions: Vec<(String, ExtValue)>,
+    /// nginx configurations (edge proxy, SPA servers); not part of the compose file.
+    pub proxies: Vec<Proxy>,
 }
 
 impl Stack {

@@ -1,0 +1,104 @@
+//! Rules about proxies: route targets (#7), duplicate routes (#8), and the host ports a proxy on
+//! the host listens on (part of #2).
+
+use std::collections::{HashMap, HashSet};
+
+use super::rules::{self, Defect, PortUse};
+use super::{DefectClass, Diagnostic, diag};
+use crate::model::{Action, Placement, Service, Stack, Tls};
+
+/// Host ports of proxies that run on the host: HTTP, and HTTPS when a server has TLS.
+pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
+    let mut uses = Vec::new();
+    for proxy in stack
+        .proxies
+        .iter()
+        .filter(|p| p.placement == Placement::Host)
+    {
+        let mut ports: Vec<u16> = Vec::new();
+        for server in &proxy.servers {
+            ports.push(server.http_port.get());
+            if server.tls != Tls::Off {
+                ports.push(server.https_port.get());
+            }
+        }
+        ports.sort_unstable();
+        ports.dedup();
+        for port in ports {
+            let service = proxy.file.as_str();
+            uses.push(PortUse {
+                service,
+                ip: 0,
+                family: 0,
+                protocol: 0,
+                start: port,
+                end: port,
+            });
+        }
+    }
+    uses
+}
+
+fn listens(s: &Service, port: u16) -> bool {
+    s.ports.iter().any(|p| p.target.contains(port)) || s.expose.iter().any(|e| e.contains(port))
+}
+
+fn publishes(s: &Service, port: u16) -> bool {
+    s.ports
+        .iter()
+        .any(|p| p.published.is_some() && p.target.contains(port))
+}
+
+pub(crate) fn check(
+    stack: &Stack,
+    names: &[&str],
+    index: &HashMap<&str, u32>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for proxy in &stack.proxies {
+        for server in &proxy.servers {
+            let host = server.names.first().map_or("_", |h| h.as_str());
+            let mut seen = HashSet::new();
+            for route in &server.routes {
+                let path = route.path.as_str();
+                if !seen.insert((route.exact, path)) {
+                    out.push(diag(
+                        DefectClass::DuplicateRoute,
+                        Defect::DuplicateRoute { host, path },
+                    ));
+                }
+                let Action::Proxy(up) = &route.action else {
+                    continue;
+                };
+                let name = up.service.as_str();
+                let Some(&i) = index.get(name) else {
+                    let suggestion = rules::suggest(name, names);
+                    let d = Defect::RouteUnknownService {
+                        path,
+                        name,
+                        suggestion,
+                    };
+                    out.push(diag(DefectClass::RouteTarget, d));
+                    continue;
+                };
+                let service = &stack.services[i as usize];
+                let port = up.port.get();
+                let unpublished = proxy.placement == Placement::Host;
+                let ok = if unpublished {
+                    publishes(service, port)
+                } else {
+                    listens(service, port)
+                };
+                if !ok {
+                    let d = Defect::RoutePort {
+                        path,
+                        service: name,
+                        port,
+                        unpublished,
+                    };
+                    out.push(diag(DefectClass::RouteTarget, d));
+                }
+            }
+        }
+    }
+}
