@@ -7,16 +7,13 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use stackdef::{
-    Action, Build, ByteSize, Command, EnvKey, Error, HealthTest, Healthcheck, HostName, Image,
-    Placement, Port, Proxy, Quoted, RateZone, Restart, Route, Server, ServiceName, Stack, Text,
-    Tls, Upstream, UriPath, ZoneName,
+    Build, ByteSize, Command, EnvKey, Error, HealthTest, Healthcheck, Image, Proxy, Quoted,
+    RateZone, Restart, ServiceName, Stack, Text, ZoneName,
 };
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 const POSTGRES: ServiceName = ServiceName::from_static("postgres");
-const BACKEND: ServiceName = ServiceName::from_static("backend");
-const FRONTEND: ServiceName = ServiceName::from_static("frontend");
 const POSTGRES_PORT: u16 = 5432;
 
 const POSTGRES_DB: EnvKey = EnvKey::from_static("POSTGRES_DB");
@@ -84,45 +81,29 @@ fn backend_env() -> Result<Vec<(EnvKey, Text)>, Error> {
 /// The public host name.
 const DOMAIN: &str = "inctra.thisisvoid.in";
 
-/// The host's nginx: TLS for [`DOMAIN`], `/api/` to the backend, the rest to the frontend.
-fn edge_proxy() -> Result<Proxy, Error> {
-    let api = ZoneName::new("api")?;
-    let mut proxy = Proxy::new("nginx.conf", Placement::Host)?;
+/// The host nginx's settings: nginx 1.22 (Debian 12), Mozilla intermediate TLS, HSTS, and a
+/// rate-limit zone for the API.
+fn edge_settings() -> Result<Proxy, Error> {
+    let mut proxy = Proxy::file("nginx.conf")?;
     proxy.rate_limits.push(RateZone {
-        name: api.clone(),
+        name: ZoneName::new("api")?,
         per_second: 10,
         size: ByteSize::mib(10),
     });
-    let mut server = Server::new(vec![HostName::new(DOMAIN)?], Tls::LetsEncrypt);
-    server.csp = Some(Quoted::new(format!(
-        "default-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
-         frame-ancestors 'none'; connect-src 'self' wss://{DOMAIN}"
-    ))?);
-    server.routes = vec![
-        Route::respond("/health", 200, "ok")?,
-        Route::proxy("/api/", BACKEND, 8000)?.limit(api, 20),
-        Route::new(
-            UriPath::new("/ws/")?,
-            Action::Proxy(Upstream::new(BACKEND, Port::new(8000)?).websocket()),
-        ),
-        Route::proxy("/", FRONTEND, 80)?,
-    ];
-    proxy.servers.push(server);
     Ok(proxy)
 }
 
-/// The frontend container's own nginx: the built SPA with its hashed assets.
-fn frontend_server() -> Result<Proxy, Error> {
-    let mut proxy = Proxy::new("nginx-frontend.conf", Placement::Frontend(FRONTEND))?;
-    let mut server = Server::new(Vec::new(), Tls::Off);
-    server.routes = vec![Route::spa("/", "/usr/share/nginx/html", "/assets/")?];
-    proxy.servers.push(server);
-    Ok(proxy)
+/// The SPA's Content-Security-Policy: same origin only, WebSockets to [`DOMAIN`].
+fn csp() -> Result<Quoted, Error> {
+    Quoted::new(format!(
+        "default-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'; connect-src 'self' wss://{DOMAIN}"
+    ))
 }
 
 /// The inctra stack, as the deployment guide describes it, checked while compiling.
 pub fn stack() -> Result<Stack, Error> {
-    let mut stack = stackdef::stack! {
+    stackdef::stack! {
         name: inctra,
         volumes: [postgres_data],
         services: {
@@ -164,10 +145,25 @@ pub fn stack() -> Result<Stack, Error> {
                 restart: Restart::UnlessStopped,
             },
         },
-    }?;
-    stack.proxies = vec![edge_proxy()?, frontend_server()?];
-    stackdef::validate(&stack).map_err(Error::InvalidStack)?;
-    Ok(stack)
+        proxies: [
+            // the host's nginx terminates TLS and reaches the published loopback ports
+            edge_settings()? => host {
+                server "inctra.thisisvoid.in" tls {
+                    csp: csp()?,
+                    = "/health" => respond(200, "ok"),
+                    "/api/" => backend: 8000 limit(ZoneName::new("api")?, 20),
+                    "/ws/" => backend: 8000 websocket,
+                    "/" => frontend: 80,
+                },
+            },
+            // the frontend container's own nginx serves the built SPA
+            Proxy::file("nginx-frontend.conf")? => frontend frontend {
+                server _ {
+                    "/" => spa("/usr/share/nginx/html", "/assets/"),
+                },
+            },
+        ],
+    }
 }
 
 #[allow(dead_code)]

@@ -185,3 +185,80 @@ fn emitters_refuse_an_invalid_stack_listing_every_problem() {
         other => panic!("{other}"),
     }
 }
+
+fn proxied(placement: stackdef::Placement, routes: Vec<stackdef::Route>) -> Stack {
+    let mut api = svc("api");
+    api.expose = vec![PortRange::new(8000, 8000).unwrap()];
+    let mut web = svc("web");
+    web.ports = vec![PortMapping::new(8080, 80).unwrap()];
+    let mut proxy = stackdef::Proxy::new("nginx.conf", placement).unwrap();
+    let mut server = stackdef::Server::new(
+        vec!["example.com".parse().unwrap()],
+        stackdef::Tls::LetsEncrypt,
+    );
+    server.routes = routes;
+    proxy.servers.push(server);
+    let mut s = stack(vec![api, web]);
+    s.proxies.push(proxy);
+    s
+}
+
+#[test]
+fn routes_to_unknown_services_and_ports() {
+    let edge = stackdef::Placement::Service(ServiceName::from_static("web"));
+    let s = proxied(
+        edge,
+        vec![
+            stackdef::Route::proxy("/a/", ServiceName::from_static("apii"), 8000).unwrap(),
+            stackdef::Route::proxy("/b/", ServiceName::from_static("api"), 9000).unwrap(),
+            stackdef::Route::proxy("/c/", ServiceName::from_static("api"), 8000).unwrap(),
+        ],
+    );
+    assert_eq!(
+        messages(&s),
+        vec![
+            (DefectClass::RouteTarget, "route `/a/` targets unknown service `apii`; did you mean `api`?".into()),
+            (DefectClass::RouteTarget, "route `/b/` targets port 9000 of `api`, which it does not listen on; add the port to its `ports` or `expose`".into()),
+        ]
+    );
+}
+
+#[test]
+fn host_proxy_needs_published_ports_and_owns_80_and_443() {
+    let s = proxied(
+        stackdef::Placement::Host,
+        vec![
+            stackdef::Route::proxy("/api/", ServiceName::from_static("api"), 8000).unwrap(),
+            stackdef::Route::proxy("/", ServiceName::from_static("web"), 80).unwrap(),
+        ],
+    );
+    assert_eq!(
+        messages(&s),
+        vec![(DefectClass::RouteTarget, "route `/api/` targets port 8000 of `api`, which it does not publish; a proxy on the host reaches services through published ports".into())]
+    );
+    let mut s = s;
+    s.services[1]
+        .ports
+        .push(PortMapping::new(443, 443).unwrap());
+    assert!(messages(&s).contains(&(
+        DefectClass::PortClash,
+        "host port 443/tcp of `web` is already published by `nginx on the host`; use another host port or bind another host IP".into()
+    )));
+}
+
+#[test]
+fn duplicate_routes() {
+    let r = || stackdef::Route::proxy("/", ServiceName::from_static("web"), 80).unwrap();
+    let s = proxied(
+        stackdef::Placement::Frontend(ServiceName::from_static("web")),
+        vec![r(), r()],
+    );
+    assert_eq!(
+        messages(&s),
+        vec![(
+            DefectClass::DuplicateRoute,
+            "route `/` of `example.com` is declared twice; the second one would never be used"
+                .into()
+        )]
+    );
+}

@@ -10,7 +10,7 @@ use syn::{Ident, LitStr};
 
 use crate::model::{Cond, MountSource, ServiceDef, StackDef};
 
-fn name_of(i: &Ident) -> String {
+pub fn name_of(i: &Ident) -> String {
     let s = i.to_string();
     s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
 }
@@ -166,6 +166,10 @@ impl Checks<'_> {
     fn ports(&mut self) {
         let mut uses = Vec::new();
         let mut spans = Vec::new();
+        for (port_use, span) in crate::proxy::host_ports(&self.def.proxies) {
+            uses.push(port_use);
+            spans.push(span);
+        }
         for s in &self.def.services {
             let service = name_of(&s.name);
             for p in &s.ports {
@@ -343,7 +347,22 @@ pub fn expand(def: &StackDef) -> TokenStream {
     checks.references();
     checks.ports();
     checks.cycle();
-    let checks = checks.out;
+    let mut checks = checks.out;
+    let listening: Vec<crate::proxy::Listening<'_>> = def
+        .services
+        .iter()
+        .map(|s| crate::proxy::Listening {
+            name: name_of(&s.name),
+            ports: s
+                .ports
+                .iter()
+                .map(|p| (&p.target, true))
+                .chain(s.expose.iter().map(|e| (e, false)))
+                .collect(),
+        })
+        .collect();
+    crate::proxy::checks(&def.proxies, &listening, &mut checks);
+    let proxies = crate::proxy::build(&def.proxies, &|i| t.services.get(i));
     let project = t.project.get(&def.name);
     let volumes = def
         .volumes
@@ -410,6 +429,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
             #(#networks)*
             #(#secrets)*
             #(#chunks)*
+            #proxies
             ::stackdef::validate(&__stackdef_stack).map_err(::stackdef::Error::InvalidStack)?;
             ::core::result::Result::Ok(__stackdef_stack)
         })()

@@ -4,6 +4,7 @@
 mod expand;
 mod model;
 mod parse;
+mod proxy;
 
 use proc_macro::TokenStream;
 

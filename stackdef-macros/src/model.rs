@@ -5,6 +5,7 @@ use syn::{Expr, Ident, LitStr};
 
 pub struct StackDef {
     pub name: Ident,
+    pub proxies: Vec<crate::proxy::ProxyDef>,
     pub volumes: Vec<Ident>,
     pub networks: Vec<Ident>,
     pub secrets: Vec<Ident>,
@@ -21,6 +22,8 @@ pub struct ServiceDef {
     pub volumes: Vec<MountDef>,
     pub networks: Vec<Ident>,
     pub secrets: Vec<Ident>,
+    /// Container ports reachable by other services only.
+    pub expose: Vec<Expr>,
     /// Any other field of `Service`, assigned as written.
     pub fields: Vec<(Ident, Expr)>,
 }

@@ -26,6 +26,7 @@ impl Parse for StackDef {
             networks: Vec::new(),
             secrets: Vec::new(),
             services: Vec::new(),
+            proxies: Vec::new(),
         };
         while !input.is_empty() {
             let key: Ident = input.parse()?;
@@ -35,6 +36,7 @@ impl Parse for StackDef {
                 "volumes" => def.volumes = list(input, ident)?,
                 "networks" => def.networks = list(input, ident)?,
                 "secrets" => def.secrets = list(input, ident)?,
+                "proxies" => def.proxies = list(input, |i| i.parse())?,
                 "services" => {
                     let content;
                     braced!(content in input);
@@ -49,7 +51,7 @@ impl Parse for StackDef {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown key `{other}`; expected `name`, `volumes`, `networks`, `secrets` or `services`"
+                            "unknown key `{other}`; expected `name`, `volumes`, `networks`, `secrets`, `services` or `proxies`"
                         ),
                     ));
                 }
@@ -85,7 +87,7 @@ fn port(input: ParseStream) -> syn::Result<PortDef> {
 }
 
 /// A literal, a path or a parenthesized/braced expression (so `=>` and `on` stay separators).
-fn parse_operand(input: ParseStream) -> syn::Result<Expr> {
+pub fn parse_operand(input: ParseStream) -> syn::Result<Expr> {
     if input.peek(syn::Lit) {
         return Ok(Expr::Lit(input.parse()?));
     }
@@ -161,6 +163,7 @@ impl Parse for ServiceDef {
             volumes: Vec::new(),
             networks: Vec::new(),
             secrets: Vec::new(),
+            expose: Vec::new(),
             fields: Vec::new(),
         };
         while !content.is_empty() {
@@ -175,6 +178,7 @@ impl Parse for ServiceDef {
                 "volumes" => def.volumes = list(&content, mount)?,
                 "networks" => def.networks = list(&content, ident)?,
                 "secrets" => def.secrets = list(&content, ident)?,
+                "expose" => def.expose = list(&content, parse_operand)?,
                 _ => def.fields.push((key, content.parse()?)),
             }
             if !content.is_empty() {

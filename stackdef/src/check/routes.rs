@@ -25,7 +25,7 @@ pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
         ports.sort_unstable();
         ports.dedup();
         for port in ports {
-            let service = proxy.file.as_str();
+            let service = rules::HOST_PROXY;
             uses.push(PortUse {
                 service,
                 ip: 0,

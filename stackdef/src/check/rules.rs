@@ -359,6 +359,73 @@ pub const fn duplicate_container_name(name: &str, service: &str, other: &str) ->
     .raise()
 }
 
+/// The name a proxy running on the host has in port-clash messages.
+pub const HOST_PROXY: &str = "nginx on the host";
+
+/// Compile-time check of a literal: fails with ``invalid FIELD `VALUE`: REASON``.
+#[track_caller]
+#[allow(
+    clippy::panic,
+    reason = "a const panic is how a compile-time check reports"
+)]
+pub const fn valid(field: &str, value: &str, problem: Option<&str>) {
+    if let Some(reason) = problem {
+        let mut m = Msg::new();
+        m.push("invalid ");
+        m.push(field);
+        m.push(" ");
+        m.code(value);
+        m.push(": ");
+        m.push(reason);
+        panic!("{}", m.as_str())
+    }
+}
+
+/// #7 at compile time: a route to an undeclared service.
+#[track_caller]
+pub const fn route_unknown(path: &str, name: &str, known: &[&str]) -> ! {
+    Defect::RouteUnknownService {
+        path,
+        name,
+        suggestion: suggest(name, known),
+    }
+    .raise()
+}
+
+/// #7 at compile time: fails unless `service` listens on `port` (`targets` are its container
+/// port ranges, `published` whether each is published on the host). A proxy on the host
+/// (`host`) needs the port published.
+#[track_caller]
+pub const fn route_port(
+    path: &str,
+    service: &str,
+    port: u16,
+    targets: &[(u16, u16)],
+    published: &[bool],
+    host: bool,
+) {
+    let mut i = 0;
+    while i < targets.len() {
+        if targets[i].0 <= port && port <= targets[i].1 && (published[i] || !host) {
+            return;
+        }
+        i += 1;
+    }
+    Defect::RoutePort {
+        path,
+        service,
+        port,
+        unpublished: host,
+    }
+    .raise()
+}
+
+/// #8 at compile time: a route declared a second time for the same host.
+#[track_caller]
+pub const fn duplicate_route(host: &str, path: &str) -> ! {
+    Defect::DuplicateRoute { host, path }.raise()
+}
+
 /// #4 at compile time: fails when `to` has no healthcheck.
 #[track_caller]
 pub const fn healthy_needs_healthcheck(from: &str, to: &str, to_has_healthcheck: bool) {

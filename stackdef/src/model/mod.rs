@@ -12,6 +12,8 @@ pub use proxy::{
     AbsPath, Action, HeaderName, HostName, Hsts, NginxVersion, Placement, Proxy, Quoted, RateZone,
     Route, Server, Tls, TlsProfile, Upstream, UriPath, ZoneName,
 };
+#[doc(hidden)]
+pub use proxy::{host_name, uri_path};
 pub(crate) use service::no_control;
 pub use service::{
     Command, Condition, DependsOn, Deploy, HealthTest, Healthcheck, Logging, Mount, PortMapping,

@@ -55,41 +55,58 @@ macro_rules! checked_string {
     };
 }
 
-fn host_name(s: &str) -> Option<&'static str> {
-    if s.is_empty() || s.len() > 253 {
+/// Checks an RFC 1123 host name (lower-case); `const` so `stack!` checks literals while compiling.
+pub const fn host_name(s: &str) -> Option<&'static str> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 253 {
         return Some("must be 1-253 characters long");
     }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    match s.split('.').all(label_ok) {
-        true => None,
-        false => Some(
-            "must be lower-case labels of letters, digits and `-`, separated by `.` (RFC 1123)",
-        ),
+    let mut label = 0;
+    let mut i = 0;
+    while i <= b.len() {
+        if i == b.len() || b[i] == b'.' {
+            if label == 0 || label > 63 || b[i - 1] == b'-' || b[i - label] == b'-' {
+                return Some(
+                    "must be lower-case labels of letters, digits and `-`, separated by `.` (RFC 1123)",
+                );
+            }
+            label = 0;
+        } else if b[i].is_ascii_lowercase() || b[i].is_ascii_digit() || b[i] == b'-' {
+            label += 1;
+        } else {
+            return Some(
+                "must be lower-case labels of letters, digits and `-`, separated by `.` (RFC 1123)",
+            );
+        }
+        i += 1;
     }
+    None
 }
 
-fn uri_path(s: &str) -> Option<&'static str> {
-    if !s.starts_with('/') {
+/// Checks a `location` path; `const` so `stack!` checks literals while compiling.
+pub const fn uri_path(s: &str) -> Option<&'static str> {
+    let b = s.as_bytes();
+    if b.is_empty() || b[0] != b'/' {
         return Some("must start with `/`");
     }
-    if s.len() > 1024 {
+    if b.len() > 1024 {
         return Some("must be at most 1024 characters long");
     }
-    if !s
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b))
-    {
-        return Some("may contain only letters, digits and `/`, `-`, `.`, `_`, `~`");
-    }
-    if s.contains("//") || s.split('/').any(|seg| seg == "." || seg == "..") {
-        return Some("must not contain `//`, `.` or `..` segments");
+    let mut i = 0;
+    let mut seg_start = 0;
+    while i <= b.len() {
+        if i == b.len() || b[i] == b'/' {
+            let len = i - seg_start;
+            let dots = (len == 1 && b[seg_start] == b'.')
+                || (len == 2 && b[seg_start] == b'.' && b[seg_start + 1] == b'.');
+            if dots || (i > 0 && i < b.len() && len == 0 && seg_start > 0) {
+                return Some("must not contain `//`, `.` or `..` segments");
+            }
+            seg_start = i + 1;
+        } else if !(b[i].is_ascii_alphanumeric() || matches!(b[i], b'-' | b'.' | b'_' | b'~')) {
+            return Some("may contain only letters, digits and `/`, `-`, `.`, `_`, `~`");
+        }
+        i += 1;
     }
     None
 }
@@ -521,6 +538,12 @@ impl Proxy {
             servers: Vec::new(),
             acme_webroot: AbsPath("/var/www/certbot".to_owned()),
         })
+    }
+
+    /// A proxy writing `file`, for `stack!`, which sets the placement (`=> host`, `=> service x`,
+    /// `=> frontend x`); same defaults as [`Proxy::new`].
+    pub fn file(file: &str) -> Result<Self> {
+        Proxy::new(file, Placement::Host)
     }
 
     /// Whether any server terminates TLS.

@@ -1,0 +1,406 @@
+//! `proxies: [...]` of `stack!`: parsing, the route checks (#7, #8, proxy ports of #2) and the
+//! code that builds the `Proxy` values.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Token, braced, parenthesized};
+
+use crate::parse::parse_operand;
+
+pub enum PlacementDef {
+    Host(Span),
+    Service(Ident),
+    Frontend(Ident),
+}
+
+pub enum TlsDef {
+    Off,
+    LetsEncrypt,
+    Files(Box<(Expr, Expr)>),
+}
+
+#[allow(clippy::large_enum_variant, reason = "a short-lived syntax tree")]
+pub enum ActionDef {
+    Proxy {
+        service: Ident,
+        port: Expr,
+        websocket: bool,
+        limit: Option<(Expr, Expr)>,
+        body: Option<Expr>,
+    },
+    Respond(Box<(Expr, Expr)>),
+    Redirect(Box<(Expr, Expr)>),
+    Spa(Box<(Expr, Expr)>),
+}
+
+pub struct RouteDef {
+    pub exact: bool,
+    pub path: LitStr,
+    pub action: ActionDef,
+}
+
+pub struct ServerDef {
+    pub host: Option<LitStr>,
+    pub tls: TlsDef,
+    pub csp: Option<Expr>,
+    pub routes: Vec<RouteDef>,
+}
+
+pub struct ProxyDef {
+    pub settings: Expr,
+    pub placement: PlacementDef,
+    pub servers: Vec<ServerDef>,
+}
+
+fn two(input: ParseStream) -> syn::Result<(Expr, Expr)> {
+    let content;
+    parenthesized!(content in input);
+    let a: Expr = content.parse()?;
+    content.parse::<Token![,]>()?;
+    let b: Expr = content.parse()?;
+    Ok((a, b))
+}
+
+impl Parse for RouteDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let exact = input.parse::<Option<Token![=]>>()?.is_some();
+        let path: LitStr = input.parse()?;
+        input.parse::<Token![=>]>()?;
+        let word: Ident = input.parse()?;
+        let action = if input.peek(Token![:]) {
+            input.parse::<Token![:]>()?;
+            let port = parse_operand(input)?;
+            let (mut websocket, mut limit, mut body) = (false, None, None);
+            while input.peek(Ident) {
+                let opt: Ident = input.parse()?;
+                match opt.to_string().as_str() {
+                    "websocket" => websocket = true,
+                    "limit" => limit = Some(two(input)?),
+                    "body" => {
+                        let content;
+                        parenthesized!(content in input);
+                        body = Some(content.parse()?);
+                    }
+                    _ => {
+                        return Err(syn::Error::new(
+                            opt.span(),
+                            "expected `websocket`, `limit(zone, burst)` or `body(size)`",
+                        ));
+                    }
+                }
+            }
+            ActionDef::Proxy {
+                service: word,
+                port,
+                websocket,
+                limit,
+                body,
+            }
+        } else {
+            let args = Box::new(two(input)?);
+            match word.to_string().as_str() {
+                "respond" => ActionDef::Respond(args),
+                "redirect" => ActionDef::Redirect(args),
+                "spa" => ActionDef::Spa(args),
+                _ => {
+                    return Err(syn::Error::new(
+                        word.span(),
+                        "expected `service: port`, `respond(status, body)`, `redirect(status, url)` or `spa(root, assets)`",
+                    ));
+                }
+            }
+        };
+        Ok(RouteDef {
+            exact,
+            path,
+            action,
+        })
+    }
+}
+
+impl Parse for ServerDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let kw: Ident = input.parse()?;
+        if kw != "server" {
+            return Err(syn::Error::new(
+                kw.span(),
+                "expected `server \"host.name\" { … }` or `server _ { … }`",
+            ));
+        }
+        let host = if input.peek(Token![_]) {
+            input.parse::<Token![_]>()?;
+            None
+        } else {
+            Some(input.parse()?)
+        };
+        let mut tls = TlsDef::Off;
+        if input.peek(Ident) {
+            let t: Ident = input.parse()?;
+            if t != "tls" {
+                return Err(syn::Error::new(
+                    t.span(),
+                    "expected `tls` or `tls(certificate, key)`",
+                ));
+            }
+            tls = if input.peek(syn::token::Paren) {
+                let (c, k) = two(input)?;
+                TlsDef::Files(Box::new((c, k)))
+            } else {
+                TlsDef::LetsEncrypt
+            };
+        }
+        let content;
+        braced!(content in input);
+        let mut def = ServerDef {
+            host,
+            tls,
+            csp: None,
+            routes: Vec::new(),
+        };
+        while !content.is_empty() {
+            if content.peek(Ident) && content.peek2(Token![:]) {
+                let key: Ident = content.parse()?;
+                content.parse::<Token![:]>()?;
+                if key != "csp" {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "expected `csp: <value>` or a route",
+                    ));
+                }
+                def.csp = Some(content.parse()?);
+            } else {
+                def.routes.push(content.parse()?);
+            }
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+        }
+        Ok(def)
+    }
+}
+
+impl Parse for ProxyDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let settings: Expr = input.parse()?;
+        input.parse::<Token![=>]>()?;
+        let kw: Ident = input.parse()?;
+        let placement = match kw.to_string().as_str() {
+            "host" => PlacementDef::Host(kw.span()),
+            "service" => PlacementDef::Service(input.parse()?),
+            "frontend" => PlacementDef::Frontend(input.parse()?),
+            _ => {
+                return Err(syn::Error::new(
+                    kw.span(),
+                    "expected `host`, `service <name>` or `frontend <name>`",
+                ));
+            }
+        };
+        let content;
+        braced!(content in input);
+        let mut servers = Vec::new();
+        while !content.is_empty() {
+            servers.push(content.parse()?);
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+        }
+        Ok(ProxyDef {
+            settings,
+            placement,
+            servers,
+        })
+    }
+}
+
+/// What the route checks need to know about a declared service.
+pub struct Listening<'a> {
+    pub name: String,
+    /// (first, last) container port expressions and whether published.
+    pub ports: Vec<(&'a Expr, bool)>,
+}
+
+fn lit(s: &str, span: Span) -> LitStr {
+    LitStr::new(s, span)
+}
+
+/// The const checks of every proxy: literals, targets, ports, duplicates.
+pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenStream) {
+    let known: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    for p in proxies {
+        let host_placed = matches!(p.placement, PlacementDef::Host(_));
+        let mut seen: Vec<(String, bool, String)> = Vec::new();
+        for server in &p.servers {
+            let host = server
+                .host
+                .as_ref()
+                .map_or_else(|| "_".to_owned(), LitStr::value);
+            if let Some(h) = &server.host {
+                out.extend(quote_spanned! {h.span()=>
+                    const _: () = ::stackdef::__private::rules::valid("host name", #h, ::stackdef::__private::host_name(#h));
+                });
+            }
+            for r in &server.routes {
+                let path = &r.path;
+                out.extend(quote_spanned! {path.span()=>
+                    const _: () = ::stackdef::__private::rules::valid("location path", #path, ::stackdef::__private::uri_path(#path));
+                });
+                let key = (host.clone(), r.exact, path.value());
+                if seen.contains(&key) {
+                    let h = lit(&host, path.span());
+                    out.extend(quote_spanned! {path.span()=>
+                        const _: () = ::stackdef::__private::rules::duplicate_route(#h, #path);
+                    });
+                }
+                seen.push(key);
+                let ActionDef::Proxy { service, port, .. } = &r.action else {
+                    continue;
+                };
+                let name = crate::expand::name_of(service);
+                let Some(target) = services.iter().find(|s| s.name == name) else {
+                    out.extend(quote_spanned! {service.span()=>
+                        const _: () = ::stackdef::__private::rules::route_unknown(#path, #name, &[#(#known),*]);
+                    });
+                    continue;
+                };
+                let ranges = target.ports.iter().map(|(e, _)| quote!((#e, #e)));
+                let published = target.ports.iter().map(|(_, p)| *p);
+                out.extend(quote_spanned! {port.span()=>
+                    #[allow(unused_braces, unused_parens)]
+                    const _: () = ::stackdef::__private::rules::route_port(
+                        #path, #name, #port, &[#(#ranges),*], &[#(#published),*], #host_placed);
+                });
+            }
+        }
+    }
+}
+
+/// Port uses of proxies that run on the host (HTTP, and HTTPS when a server has TLS), with the
+/// span their clash check points at.
+pub fn host_ports(proxies: &[ProxyDef]) -> Vec<(TokenStream, Span)> {
+    let mut out = Vec::new();
+    for p in proxies {
+        let PlacementDef::Host(span) = p.placement else {
+            continue;
+        };
+        let tls = p.servers.iter().any(|s| !matches!(s.tls, TlsDef::Off));
+        let ports: &[u16] = if tls { &[80, 443] } else { &[80] };
+        for port in ports {
+            out.push((
+                quote! {::stackdef::__private::rules::PortUse {
+                    service: ::stackdef::__private::rules::HOST_PROXY, ip: 0, family: 0, protocol: 0,
+                    start: #port, end: #port,
+                }},
+                span,
+            ));
+        }
+    }
+    out
+}
+
+/// The route's value; `None` when its target is not declared (the check reports that).
+fn route(r: &RouteDef, service: impl Fn(&Ident) -> Option<TokenStream>) -> Option<TokenStream> {
+    let (path, exact) = (&r.path, r.exact);
+    match &r.action {
+        ActionDef::Proxy {
+            service: s,
+            port,
+            websocket,
+            limit,
+            body,
+        } => {
+            let s = service(s)?;
+            let limit = match limit {
+                Some((zone, burst)) => {
+                    quote!(::core::option::Option::Some((::core::convert::Into::into(#zone), #burst)))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            let body = match body {
+                Some(b) => quote!(::core::option::Option::Some(#b)),
+                None => quote!(::core::option::Option::None),
+            };
+            Some(quote! {{
+                let mut __upstream = ::stackdef::Upstream::new(#s, ::stackdef::Port::new(#port)?);
+                __upstream.websocket = #websocket;
+                let mut __route = ::stackdef::Route::new(
+                    ::stackdef::UriPath::new(#path)?, ::stackdef::Action::Proxy(__upstream));
+                __route.exact = #exact;
+                __route.rate_limit = #limit;
+                __route.client_max_body_size = #body;
+                __route
+            }})
+        }
+        ActionDef::Respond(args) => {
+            let (status, text) = &**args;
+            Some(quote!(::stackdef::Route::respond(#path, #status, #text)?))
+        }
+        ActionDef::Redirect(args) => Some({
+            let (status, to) = &**args;
+            quote!({
+                let mut __route = ::stackdef::Route::redirect(#path, #status, #to)?;
+                __route.exact = #exact;
+                __route
+            })
+        }),
+        ActionDef::Spa(args) => Some({
+            let (root, assets) = &**args;
+            quote!({
+                let mut __route = ::stackdef::Route::spa(#path, #root, #assets)?;
+                __route.exact = #exact;
+                __route
+            })
+        }),
+    }
+}
+
+/// The code that builds each proxy and adds it to `__stackdef_stack`.
+pub fn build(proxies: &[ProxyDef], service: &dyn Fn(&Ident) -> Option<TokenStream>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for p in proxies {
+        let settings = &p.settings;
+        let placement = match &p.placement {
+            PlacementDef::Host(_) => Some(quote!(::stackdef::Placement::Host)),
+            PlacementDef::Service(s) => {
+                service(s).map(|s| quote!(::stackdef::Placement::Service(#s)))
+            }
+            PlacementDef::Frontend(s) => {
+                service(s).map(|s| quote!(::stackdef::Placement::Frontend(#s)))
+            }
+        };
+        let Some(placement) = placement else { continue };
+        let servers = p.servers.iter().map(|s| {
+            let names = match &s.host {
+                Some(h) => quote!(::std::vec![::stackdef::HostName::new(#h)?]),
+                None => quote!(::std::vec::Vec::new()),
+            };
+            let tls = match &s.tls {
+                TlsDef::Off => quote!(::stackdef::Tls::Off),
+                TlsDef::LetsEncrypt => quote!(::stackdef::Tls::LetsEncrypt),
+                TlsDef::Files(files) => {
+                    let (c, k) = &**files;
+                    quote!(::stackdef::Tls::Files { certificate: #c, key: #k })
+                }
+            };
+            let csp = s
+                .csp
+                .as_ref()
+                .map(|c| quote!(__server.csp = ::core::option::Option::Some(#c);));
+            let routes = s.routes.iter().filter_map(|r| route(r, service));
+            quote! {{
+                let mut __server = ::stackdef::Server::new(#names, #tls);
+                #csp
+                #(__server.routes.push(#routes);)*
+                __proxy.servers.push(__server);
+            }}
+        });
+        out.extend(quote! {{
+            let mut __proxy: ::stackdef::Proxy = #settings;
+            __proxy.placement = #placement;
+            #(#servers)*
+            __stackdef_stack.proxies.push(__proxy);
+        }});
+    }
+    out
+}
