@@ -176,6 +176,7 @@ fn main() -> std::process::ExitCode {
             ("prod-docker-compose.yml", Output::Compose),
             ("nginx.conf", Output::Nginx("nginx.conf")),
             ("nginx-frontend.conf", Output::Nginx("nginx-frontend.conf")),
+            ("nginx-bootstrap.conf", Output::NginxBootstrap("nginx.conf")),
         ],
     )
 }

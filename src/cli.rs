@@ -13,6 +13,8 @@ pub enum Output {
     Compose,
     /// The nginx file of the stack's proxy written to this file name.
     Nginx(&'static str),
+    /// The first-start (no certificates yet) variant of that proxy's file.
+    NginxBootstrap(&'static str),
 }
 
 /// Renders one output of `stack`.
@@ -37,6 +39,20 @@ pub fn render(stack: &Stack, output: Output) -> Result<String, Error> {
                     )
                 })?;
             stackdef::emit::nginx::to_conf(stack, proxy)
+        }
+        Output::NginxBootstrap(file) => {
+            let proxy = stack
+                .proxies
+                .iter()
+                .find(|p| p.file == file)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "nginx file",
+                        file,
+                        "the stack has no proxy writing this file",
+                    )
+                })?;
+            stackdef::emit::nginx::to_bootstrap_conf(stack, proxy)
         }
     }
 }

@@ -15,7 +15,11 @@ use stackdef::{
 use support::nginx_parse::{Directive, parse};
 
 fn files() -> Vec<(String, String)> {
-    nginx::to_files(&inctra::stack().unwrap()).unwrap()
+    let stack = inctra::stack().unwrap();
+    let mut files = nginx::to_files(&stack).unwrap();
+    let bootstrap = nginx::to_bootstrap_conf(&stack, &stack.proxies[0]).unwrap();
+    files.push(("nginx-bootstrap.conf".into(), bootstrap));
+    files
 }
 
 /// The inctra nginx files in a scratch directory of the test's own (tests run in parallel).
@@ -51,6 +55,13 @@ fn gixy_finds_nothing() {
 #[test]
 fn live_edge_proxy() {
     support::live_nginx("edge", &deploy_dir("edge"));
+}
+
+#[test]
+fn live_first_start_without_certificates() {
+    let dir = deploy_dir("bootstrap");
+    support::check_gixy(&dir.join("nginx-bootstrap.conf"));
+    support::live_nginx("bootstrap", &dir);
 }
 
 #[test]
@@ -307,4 +318,59 @@ fn a_route_to_an_unpublished_port_is_refused() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_proxy_service_is_wired_into_compose() {
+    let mut stack = small_stack(
+        Placement::Service(ServiceName::from_static("edge")),
+        proxy_route(),
+    );
+    stack.services[0].ports.clear();
+    stack.services[0].expose = vec![stackdef::PortRange::new(8000, 8000).unwrap()];
+    stack.services.push(
+        stackdef::Service::builder()
+            .name(ServiceName::from_static("edge"))
+            .source(Image::parse("nginx:1.27-alpine").unwrap())
+            .build(),
+    );
+    stack.proxies[0].servers[0].tls = Tls::LetsEncrypt;
+    stack.wire_proxies().unwrap();
+    let wired = stack.clone();
+    stack.wire_proxies().unwrap();
+    assert_eq!(stack, wired, "wiring twice changes nothing");
+    let edge = stack.service("edge").unwrap();
+    let published: Vec<u16> = edge
+        .ports
+        .iter()
+        .filter_map(|p| p.published)
+        .map(|p| p.start().get())
+        .collect();
+    assert_eq!(published, [80, 443]);
+    assert!(
+        edge.mounts
+            .iter()
+            .any(|m| m.target() == "/etc/nginx/nginx.conf")
+    );
+    assert!(edge.mounts.iter().any(|m| m.target() == "/etc/letsencrypt"));
+    assert!(stack.service("certbot").is_some());
+    let dir = support::scratch("wired-compose");
+    let file = dir.join("compose.yml");
+    let v1 = stackdef::emit::compose::ComposeOptions {
+        target: stackdef::emit::compose::ComposeTarget::DockerCompose1,
+    };
+    std::fs::write(
+        &file,
+        stackdef::emit::compose::to_yaml_with(&stack, v1).unwrap(),
+    )
+    .unwrap();
+    support::check_compose_schema(&file);
+    let env = dir.join("empty.env");
+    std::fs::write(&env, "").unwrap();
+    support::check_docker_compose(&file, &env);
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        yaml.contains("wait $$!"),
+        "a literal `$` is escaped for compose:\n{yaml}"
+    );
 }

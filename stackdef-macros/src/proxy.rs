@@ -276,20 +276,26 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
     }
 }
 
-/// Port uses of proxies that run on the host (HTTP, and HTTPS when a server has TLS), with the
-/// span their clash check points at.
+/// Port uses of proxies (HTTP, and HTTPS when a server has TLS) with the span their clash check
+/// points at: a proxy on the host holds them itself, a proxy service publishes them (wired by
+/// `Stack::wire_proxies`, so do not publish 80/443 on that service by hand).
 pub fn host_ports(proxies: &[ProxyDef]) -> Vec<(TokenStream, Span)> {
     let mut out = Vec::new();
     for p in proxies {
-        let PlacementDef::Host(span) = p.placement else {
-            continue;
+        let (owner, span) = match &p.placement {
+            PlacementDef::Host(span) => (quote!(::stackdef::__private::rules::HOST_PROXY), *span),
+            PlacementDef::Service(s) => {
+                let name = crate::expand::name_of(s);
+                (quote!(#name), s.span())
+            }
+            PlacementDef::Frontend(_) => continue,
         };
         let tls = p.servers.iter().any(|s| !matches!(s.tls, TlsDef::Off));
         let ports: &[u16] = if tls { &[80, 443] } else { &[80] };
         for port in ports {
             out.push((
                 quote! {::stackdef::__private::rules::PortUse {
-                    service: ::stackdef::__private::rules::HOST_PROXY, ip: 0, family: 0, protocol: 0,
+                    service: #owner, ip: 0, family: 0, protocol: 0,
                     start: #port, end: #port,
                 }},
                 span,
@@ -401,6 +407,12 @@ pub fn build(proxies: &[ProxyDef], service: &dyn Fn(&Ident) -> Option<TokenStrea
             #(#servers)*
             __stackdef_stack.proxies.push(__proxy);
         }});
+    }
+    if proxies
+        .iter()
+        .any(|p| matches!(p.placement, PlacementDef::Service(_)))
+    {
+        out.extend(quote! { __stackdef_stack.wire_proxies()?; });
     }
     out
 }

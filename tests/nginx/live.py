@@ -286,9 +286,22 @@ def frontend():
     check("gzip applies to assets", status == 200 and h.get("Content-Encoding") == "gzip", (status, h.get("Content-Encoding")))
 
 
+def bootstrap():
+    """First start: no certificate exists, yet nginx starts and answers the ACME challenge."""
+    overlay("/var")
+    os.makedirs("/var/log/nginx", exist_ok=True)
+    check("no certificate exists", not os.path.exists(f"/etc/letsencrypt/live/{DOMAIN}/fullchain.pem"))
+    write("/var/www/certbot/.well-known/acme-challenge/first", "first-proof")
+    start_nginx(os.path.join(DEPLOY, "nginx-bootstrap.conf"))
+    status, _, body = request(80, "/.well-known/acme-challenge/first")
+    check("ACME challenge served before certificates exist", status == 200 and body == b"first-proof", (status, body))
+    status, h, _ = request(80, "/")
+    check("everything else answers 503 until certificates exist", status == 503, status)
+
+
 sh("ip", "link", "set", "lo", "up")
 try:
-    {"edge": edge, "frontend": frontend}[MODE]()
+    {"edge": edge, "frontend": frontend, "bootstrap": bootstrap}[MODE]()
 finally:
     subprocess.run(["pkill", "-f", f"nginx: master process nginx -p {WORK}"], check=False)
 print(f"{MODE}: {len(FAILED)} failed", flush=True)

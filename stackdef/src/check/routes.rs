@@ -7,14 +7,20 @@ use super::rules::{self, Defect, PortUse};
 use super::{DefectClass, Diagnostic, diag};
 use crate::model::{Action, Placement, Service, Stack, Tls};
 
-/// Host ports of proxies that run on the host: HTTP, and HTTPS when a server has TLS.
+/// Host ports of proxies: HTTP, and HTTPS when a server has TLS. A proxy on the host holds
+/// them itself; a proxy service holds them unless it already publishes those container ports
+/// (as after [`Stack::wire_proxies`], which publishes them).
 pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
     let mut uses = Vec::new();
-    for proxy in stack
-        .proxies
-        .iter()
-        .filter(|p| p.placement == Placement::Host)
-    {
+    for proxy in &stack.proxies {
+        let owner = match &proxy.placement {
+            Placement::Host => None,
+            Placement::Service(s) => match stack.service(s.as_str()) {
+                Some(service) => Some(service),
+                None => continue,
+            },
+            Placement::Frontend(_) => continue,
+        };
         let mut ports: Vec<u16> = Vec::new();
         for server in &proxy.servers {
             ports.push(server.http_port.get());
@@ -25,7 +31,11 @@ pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
         ports.sort_unstable();
         ports.dedup();
         for port in ports {
-            let service = rules::HOST_PROXY;
+            let service = match owner {
+                None => rules::HOST_PROXY,
+                Some(s) if s.ports.iter().any(|p| p.target.contains(port)) => continue,
+                Some(s) => s.name.as_str(),
+            };
             uses.push(PortUse {
                 service,
                 ip: 0,

@@ -128,6 +128,7 @@ struct ServerView {
 struct HttpBody {
     header: String,
     full: bool,
+    bootstrap: bool,
     maps: Vec<MapView>,
     zones: Vec<ZoneView>,
     tls: Option<TlsView>,
@@ -166,14 +167,33 @@ pub fn to_conf(stack: &Stack, proxy: &Proxy) -> Result<String> {
     render(stack, proxy)
 }
 
+/// The first-start variant of a proxy with TLS: its HTTP servers answer the ACME challenge and
+/// 503 otherwise, and nothing refers to certificate files, so nginx starts before certbot has
+/// run. Obtain the certificates (`certbot certonly --webroot -w <webroot> -d <name>`), then
+/// switch to the full file and reload.
+pub fn to_bootstrap_conf(stack: &Stack, proxy: &Proxy) -> Result<String> {
+    crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    render_with(stack, proxy, true)
+}
+
 fn render(stack: &Stack, proxy: &Proxy) -> Result<String> {
+    render_with(stack, proxy, false)
+}
+
+fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> {
     let header = format!(
         "{GENERATED_MARKER} from stack `{}`. Do not edit: change the stack and emit again.",
         stack.name
     );
     // a frontend's nginx gets a `conf.d` server file; the others a whole nginx.conf
     let full = !matches!(proxy.placement, Placement::Frontend(_));
-    let body = Builder { stack, proxy, full }.http(header.clone())?;
+    let body = Builder {
+        stack,
+        proxy,
+        full,
+        bootstrap,
+    }
+    .http(header.clone())?;
     let body = body
         .render()
         .map_err(|e| Error::Yaml(format!("nginx template: {e}")))?;
@@ -207,6 +227,7 @@ struct Builder<'a> {
     stack: &'a Stack,
     proxy: &'a Proxy,
     full: bool,
+    bootstrap: bool,
 }
 
 /// Security headers every server sends (values are constants; the CSP is the server's).
@@ -252,7 +273,7 @@ impl Builder<'_> {
                 ],
             });
         }
-        let tls = p.has_tls().then(|| TlsView {
+        let tls = (p.has_tls() && !self.bootstrap).then(|| TlsView {
             protocols: match p.profile {
                 TlsProfile::Intermediate => "TLSv1.2 TLSv1.3",
                 TlsProfile::Modern => "TLSv1.3",
@@ -282,6 +303,7 @@ impl Builder<'_> {
         Ok(HttpBody {
             header,
             full: self.full,
+            bootstrap: self.bootstrap,
             maps,
             zones: p
                 .rate_limits
@@ -297,7 +319,9 @@ impl Builder<'_> {
             upstreams,
             catch_all: self.full && named,
             catch_all_http: first.map_or(80, |s| s.http_port.get()),
-            catch_all_https: first.filter(|_| p.has_tls()).map(|s| s.https_port.get()),
+            catch_all_https: first
+                .filter(|_| p.has_tls() && !self.bootstrap)
+                .map(|s| s.https_port.get()),
             body_size: size(p.client_max_body_size),
             servers,
         })

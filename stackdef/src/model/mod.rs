@@ -6,6 +6,7 @@ mod service;
 mod stack;
 mod text;
 mod units;
+mod wire;
 
 pub use image::{Build, Image, Source};
 pub use proxy::{
@@ -23,3 +24,4 @@ pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
 pub use text::{ExtValue, Fallback, Part, Text};
 pub use units::{ByteSize, Cpus, Port, PortRange};
 pub(crate) use units::{format_duration, parse_duration};
+pub use wire::{CERTBOT, CERTBOT_WEBROOT, LETSENCRYPT};
