@@ -1,85 +1,39 @@
 //! The incident-tracker ("inctra") stack: PostgreSQL 15, a FastAPI backend and a React SPA
 //! served by nginx, behind a host nginx that terminates TLS for `inctra.thisisvoid.in`.
 //!
-//! `cargo run --example inctra [-- --out DIR] [--check]` writes (or checks) its deploy files.
+//! `cargo run --example inctra [-- --out DIR] [--check] [--check-env FILE]` writes (or checks)
+//! its deploy files.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use stackdef::{
-    Build, ByteSize, Command, EnvKey, Error, HealthTest, Healthcheck, Image, Proxy, Quoted,
-    RateZone, Restart, ServiceName, Stack, Text, ZoneName,
+    Build, ByteSize, Command, EnvSpec, EnvType, EnvVar, Error, HealthTest, Healthcheck, Image,
+    Proxy, Quoted, RateZone, Restart, ServiceName, Stack, Text, ZoneName,
 };
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-const POSTGRES: ServiceName = ServiceName::from_static("postgres");
 const POSTGRES_PORT: u16 = 5432;
-
-const POSTGRES_DB: EnvKey = EnvKey::from_static("POSTGRES_DB");
-const POSTGRES_USER: EnvKey = EnvKey::from_static("POSTGRES_USER");
-const POSTGRES_PASSWORD: EnvKey = EnvKey::from_static("POSTGRES_PASSWORD");
-
-fn db() -> Text {
-    Text::var_or(POSTGRES_DB, "postgres")
-}
-
-fn user() -> Text {
-    Text::var_or(POSTGRES_USER, "postgres")
-}
-
-fn password() -> Text {
-    Text::required(POSTGRES_PASSWORD)
-}
-
-/// The credentials PostgreSQL is created with and the backend connects with.
-fn database_env() -> Vec<(EnvKey, Text)> {
-    vec![
-        (POSTGRES_DB, db()),
-        (POSTGRES_USER, user()),
-        (POSTGRES_PASSWORD, password()),
-    ]
-}
-
-/// The backend's settings (`.env.prod` of the guide); defaults as the guide gives them.
-fn backend_env() -> Result<Vec<(EnvKey, Text)>, Error> {
-    let database_url = Text::lit("postgresql://")
-        .then_text(user())
-        .then(":")
-        .then_text(password())
-        .then(format!("@{POSTGRES}:{POSTGRES_PORT}/"))
-        .then_text(db());
-    let mut env = database_env();
-    env.push((
-        EnvKey::from_static("POSTGRES_HOST"),
-        POSTGRES.as_str().into(),
-    ));
-    env.push((
-        EnvKey::from_static("POSTGRES_PORT"),
-        POSTGRES_PORT.to_string().into(),
-    ));
-    env.push((EnvKey::from_static("DATABASE_URL"), database_url));
-    for (key, default) in [
-        ("DB_ECHO", "false"),
-        ("DB_POOL_SIZE", "20"),
-        ("DB_MAX_OVERFLOW", "30"),
-        ("DB_POOL_TIMEOUT", "60"),
-        ("DB_POOL_RECYCLE", "1800"),
-        ("DB_POOL_PRE_PING", "true"),
-        ("COOKIE_NAME", "auth_token"),
-        ("COOKIE_AGE", "600"),
-        ("COOKIE_SECURE", "true"),
-    ] {
-        let key = EnvKey::new(key)?;
-        env.push((key.clone(), Text::var_or(key, default)));
-    }
-    let jwt = EnvKey::from_static("JWT_SECRET");
-    env.push((jwt.clone(), Text::required(jwt)));
-    Ok(env)
-}
 
 /// The public host name.
 const DOMAIN: &str = "inctra.thisisvoid.in";
+
+/// `postgresql://user:password@<service>:5432/db`, from the declared variables and the database
+/// service itself (renaming the service changes the URL).
+fn database_url(host: &ServiceName, user: &EnvVar, password: &EnvVar, db: &EnvVar) -> Text {
+    Text::lit("postgresql://")
+        .then_text(user.text())
+        .then(":")
+        .then_text(password.text())
+        .then(format!("@{host}:{POSTGRES_PORT}/"))
+        .then_text(db.text())
+}
+
+fn setting(group: &str, description: &str, kind: EnvType, default: &str) -> Result<EnvSpec, Error> {
+    Ok(EnvSpec::new(group, description)?
+        .kind(kind)
+        .default(default))
+}
 
 /// The host nginx's settings: nginx 1.22 (Debian 12), Mozilla intermediate TLS, HSTS, and a
 /// rate-limit zone for the API.
@@ -103,14 +57,33 @@ fn csp() -> Result<Quoted, Error> {
 
 /// The inctra stack, as the deployment guide describes it, checked while compiling.
 pub fn stack() -> Result<Stack, Error> {
+    use EnvType::{Bool, Int, Seconds};
+    const DB: &str = "Database";
+    const POOL: &str = "Connection pool";
+    const AUTH: &str = "Authentication";
     stackdef::stack! {
         name: inctra,
+        env: {
+            POSTGRES_DB => EnvSpec::new(DB, "Name of the application database")?.default("postgres"),
+            POSTGRES_USER => EnvSpec::new(DB, "Database user the backend connects as")?.default("postgres"),
+            POSTGRES_PASSWORD => EnvSpec::new(DB, "Password of the database user")?.secret(16),
+            DB_ECHO => setting(POOL, "Log every SQL statement", Bool, "false")?,
+            DB_POOL_SIZE => setting(POOL, "Connections kept open", Int, "20")?,
+            DB_MAX_OVERFLOW => setting(POOL, "Extra connections under load", Int, "30")?,
+            DB_POOL_TIMEOUT => setting(POOL, "Wait for a free connection", Seconds, "60")?,
+            DB_POOL_RECYCLE => setting(POOL, "Reopen connections older than this", Seconds, "1800")?,
+            DB_POOL_PRE_PING => setting(POOL, "Test connections before use", Bool, "true")?,
+            JWT_SECRET => EnvSpec::new(AUTH, "Key that signs session tokens")?.secret(32),
+            COOKIE_NAME => EnvSpec::new(AUTH, "Name of the session cookie")?.default("auth_token"),
+            COOKIE_AGE => setting(AUTH, "Session cookie lifetime", Seconds, "600")?,
+            COOKIE_SECURE => setting(AUTH, "Send the cookie over HTTPS only", Bool, "true")?,
+        },
         volumes: [postgres_data],
         services: {
             postgres {
                 source: Image::parse("postgres:15")?,
                 container_name: "inctra_pgsql_prod",
-                environment: database_env(),
+                env: [POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD],
                 ports: [15432 => POSTGRES_PORT on LOOPBACK],
                 volumes: [
                     postgres_data => "/var/lib/postgresql/data",
@@ -118,7 +91,10 @@ pub fn stack() -> Result<Stack, Error> {
                 ],
                 healthcheck: Healthcheck::builder()
                     .test(HealthTest::Shell(
-                        Text::lit("pg_isready -U ").then_text(user()).then(" -d ").then_text(db()),
+                        Text::lit("pg_isready -U ")
+                            .then_text(POSTGRES_USER.text())
+                            .then(" -d ")
+                            .then_text(POSTGRES_DB.text()),
                     ))
                     .interval(Duration::from_secs(10))
                     .timeout(Duration::from_secs(5))
@@ -131,7 +107,24 @@ pub fn stack() -> Result<Stack, Error> {
                 source: Build::builder().context("..").dockerfile("Dockerfile.backend").build(),
                 container_name: "inctra_backend_prod",
                 command: Command::exec(["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]),
-                environment: backend_env()?,
+                env: [
+                    POSTGRES_DB,
+                    POSTGRES_USER,
+                    POSTGRES_PASSWORD,
+                    POSTGRES_HOST = postgres.as_str(),
+                    POSTGRES_PORT = POSTGRES_PORT.to_string(),
+                    DATABASE_URL = database_url(&postgres, &POSTGRES_USER, &POSTGRES_PASSWORD, &POSTGRES_DB),
+                    DB_ECHO,
+                    DB_POOL_SIZE,
+                    DB_MAX_OVERFLOW,
+                    DB_POOL_TIMEOUT,
+                    DB_POOL_RECYCLE,
+                    DB_POOL_PRE_PING,
+                    JWT_SECRET,
+                    COOKIE_NAME,
+                    COOKIE_AGE,
+                    COOKIE_SECURE,
+                ],
                 ports: [8000 => 8000 on LOOPBACK],
                 volumes: ["./logs" => "/app/app/logs"],
                 depends_on: [postgres: healthy],
@@ -177,6 +170,7 @@ fn main() -> std::process::ExitCode {
             ("nginx.conf", Output::Nginx("nginx.conf")),
             ("nginx-frontend.conf", Output::Nginx("nginx-frontend.conf")),
             ("nginx-bootstrap.conf", Output::NginxBootstrap("nginx.conf")),
+            (".env.prod.example", Output::EnvTemplate(".env.prod")),
         ],
     )
 }

@@ -15,6 +15,8 @@ pub enum Output {
     Nginx(&'static str),
     /// The first-start (no certificates yet) variant of that proxy's file.
     NginxBootstrap(&'static str),
+    /// The env template, for an env file of this name.
+    EnvTemplate(&'static str),
 }
 
 /// Renders one output of `stack`.
@@ -54,26 +56,32 @@ pub fn render(stack: &Stack, output: Output) -> Result<String, Error> {
                 })?;
             stackdef::emit::nginx::to_bootstrap_conf(stack, proxy)
         }
+        Output::EnvTemplate(target) => stackdef::emit::env::to_template(stack, target),
     }
 }
 
 struct Args {
     out: PathBuf,
     check: bool,
+    check_env: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         out: PathBuf::from("deploy"),
         check: false,
+        check_env: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--out" => args.out = it.next().ok_or("`--out` needs a directory")?.into(),
             "--check" => args.check = true,
+            "--check-env" => {
+                args.check_env = Some(it.next().ok_or("`--check-env` needs a file")?.into());
+            }
             "-h" | "--help" => {
-                return Err("usage: [--out DIR] [--check]\n  --out DIR  write into DIR (default `deploy`)\n  --check    write nothing; exit 1 when a file is missing or stale".into());
+                return Err("usage: [--out DIR] [--check] [--check-env FILE]\n  --out DIR         write into DIR (default `deploy`)\n  --check           write nothing; exit 1 when a file is missing or stale\n  --check-env FILE  check a filled-in env file against the stack (production rules)".into());
             }
             other => return Err(format!("unknown argument `{other}`; try `--help`")),
         }
@@ -111,6 +119,12 @@ fn run_with(
     args: &Args,
 ) -> Result<bool, Error> {
     let stack = stack()?;
+    if let Some(file) = &args.check_env {
+        return check_env(&stack, file);
+    }
+    for w in stackdef::check::warnings(&stack) {
+        eprintln!("warning: {w}");
+    }
     let routes: usize = stack
         .proxies
         .iter()
@@ -118,11 +132,12 @@ fn run_with(
         .map(|s| s.routes.len())
         .sum();
     println!(
-        "stack `{name}`: {} services, {} volumes, {} networks, {} routes",
+        "stack `{name}`: {} services, {} volumes, {} networks, {} routes, {} variables",
         stack.services.len(),
         stack.volumes.len(),
         stack.networks.len(),
-        routes
+        routes,
+        stack.env.len()
     );
     let mut fresh = true;
     for (file, output) in outputs {
@@ -174,4 +189,21 @@ pub fn unified_diff(old: &str, new: &str, path: &Path) -> String {
             &format!("{} (from the stack)", path.display()),
         )
         .to_string()
+}
+
+fn check_env(stack: &Stack, file: &Path) -> Result<bool, Error> {
+    use stackdef::emit::env::{Profile, check_env_file};
+    let text = std::fs::read_to_string(file).map_err(|e| io_err(file, e))?;
+    match check_env_file(stack, &text, Profile::Production) {
+        Ok(()) => {
+            println!("{}: every variable is set and valid", file.display());
+            Ok(true)
+        }
+        Err(problems) => {
+            for p in &problems {
+                println!("{}: {p}", file.display());
+            }
+            Ok(false)
+        }
+    }
 }

@@ -262,3 +262,33 @@ fn duplicate_routes() {
         )]
     );
 }
+
+#[test]
+fn undeclared_and_unused_variables() {
+    let spec = || stackdef::EnvSpec::new("G", "d").unwrap().default("x");
+    let declared = stackdef::EnvVar::new("DB_HOST", spec()).unwrap();
+    let unused = stackdef::EnvVar::new("NOBODY_READS", spec()).unwrap();
+    let mut a = svc("a");
+    a.set_env(
+        stackdef::EnvKey::from_static("URL"),
+        stackdef::Text::var(stackdef::EnvKey::from_static("DB_HOTS")),
+    );
+    a.command = Some(stackdef::Command::Exec(vec![declared.text()]));
+    let mut s = stack(vec![a]);
+    s.env = vec![declared, unused];
+    assert_eq!(
+        messages(&s),
+        vec![(
+            DefectClass::UndeclaredEnv,
+            "`a` reads undeclared variable `DB_HOTS`; did you mean `DB_HOST`?".into()
+        )]
+    );
+    let warnings: Vec<String> = stackdef::check::warnings(&s)
+        .into_iter()
+        .map(|d| d.message)
+        .collect();
+    assert_eq!(
+        warnings,
+        ["variable `NOBODY_READS` is declared but nothing reads it; remove it or use it"]
+    );
+}

@@ -23,16 +23,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-if [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/gixy" ]; then
-  echo "installing check-jsonschema and gixy-ng into $venv"
+if [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/gixy" ] || [ ! -x "$venv/bin/dotenv-linter" ]; then
+  echo "installing check-jsonschema, gixy-ng and dotenv-linter into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check check-jsonschema==0.39.0 gixy-ng==0.2.59
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    check-jsonschema==0.39.0 gixy-ng==0.2.59 dotenv-linter==0.9.0
 fi
 # nginx from Debian starts a service on install; the tests run their own in private namespaces
 if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>&1 || true; fi
 export STACKDEF_CHECK_JSONSCHEMA="$PWD/$venv/bin/check-jsonschema"
 export STACKDEF_DOCKER_COMPOSE="$(command -v docker-compose)"
 export STACKDEF_GIXY="$PWD/$venv/bin/gixy"
+export STACKDEF_DOTENV_LINTER="$PWD/$venv/bin/dotenv-linter"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -8,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::{Ident, LitStr};
 
-use crate::model::{Cond, MountSource, ServiceDef, StackDef};
+use crate::model::{Cond, EnvEntry, MountSource, ServiceDef, StackDef};
 
 pub fn name_of(i: &Ident) -> String {
     let s = i.to_string();
@@ -318,6 +318,19 @@ fn service(s: &ServiceDef, t: &Tables, port_slots: std::ops::Range<usize>) -> To
     for n in s.secrets.iter().filter_map(|n| t.secrets.get(n)) {
         body.extend(quote! { __svc.secrets.push(#n); });
     }
+    for e in &s.env {
+        let entry = match e {
+            EnvEntry::Pass(var) => quote_spanned! {var.span()=> (#var.key(), #var.text())},
+            EnvEntry::Set(key, value) => {
+                let lit = LitStr::new(&name_of(key), key.span());
+                quote_spanned! {key.span()=> ({
+                    const __STACKDEF_KEY: ::stackdef::EnvKey = ::stackdef::EnvKey::from_static(#lit);
+                    __STACKDEF_KEY
+                }, ::core::convert::Into::<::stackdef::Text>::into(#value))}
+            }
+        };
+        body.extend(quote! { __svc.environment.push(#entry); });
+    }
     for (field, value) in &s.fields {
         body.extend(
             quote_spanned! {field.span()=> __svc.#field = ::core::convert::Into::into(#value); },
@@ -420,11 +433,35 @@ pub fn expand(def: &StackDef) -> TokenStream {
             })(&mut __stackdef_stack)?;
         }
     });
+    // Declared variables and service names become locals named by the user's own identifiers:
+    // a use of an undeclared one is rustc's "cannot find value" on that use (defect #9).
+    let env = def.env.iter().map(|(name, spec)| {
+        let lit = LitStr::new(&name_of(name), name.span());
+        quote_spanned! {name.span()=>
+            #[allow(non_snake_case)]
+            let #name: ::stackdef::EnvVar = {
+                const _: () = ::stackdef::__private::rules::valid(
+                    "env variable name", #lit, ::stackdef::__private::upper_snake(#lit));
+                ::stackdef::EnvVar::new(#lit, #spec)?
+            };
+            __stackdef_stack.env.push(::core::clone::Clone::clone(&#name));
+        }
+    });
+    let service_locals = def.services.iter().filter_map(|s| {
+        let value = t.services.get(&s.name)?;
+        let name = &s.name;
+        Some(quote! {
+            #[allow(unused_variables)]
+            let #name: ::stackdef::ServiceName = #value;
+        })
+    });
     quote! {
         (|| -> ::core::result::Result<::stackdef::Stack, ::stackdef::Error> {
             #items
             #checks
             let mut __stackdef_stack = ::stackdef::Stack::builder().name(#project).build();
+            #(#env)*
+            #(#service_locals)*
             #(#volumes)*
             #(#networks)*
             #(#secrets)*

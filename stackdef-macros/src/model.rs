@@ -5,6 +5,8 @@ use syn::{Expr, Ident, LitStr};
 
 pub struct StackDef {
     pub name: Ident,
+    /// Declared variables: name and spec expression.
+    pub env: Vec<(Ident, Expr)>,
     pub proxies: Vec<crate::proxy::ProxyDef>,
     pub volumes: Vec<Ident>,
     pub networks: Vec<Ident>,
@@ -22,6 +24,8 @@ pub struct ServiceDef {
     pub volumes: Vec<MountDef>,
     pub networks: Vec<Ident>,
     pub secrets: Vec<Ident>,
+    /// Environment: a declared variable passed through (`NAME`) or `KEY = value`.
+    pub env: Vec<EnvEntry>,
     /// Container ports reachable by other services only.
     pub expose: Vec<Expr>,
     /// Any other field of `Service`, assigned as written.
@@ -57,4 +61,11 @@ pub struct MountDef {
     pub source: MountSource,
     pub target: LitStr,
     pub read_only: bool,
+}
+
+pub enum EnvEntry {
+    /// A declared variable, passed through under its own name.
+    Pass(Ident),
+    /// `KEY = value`, any `Into<Text>`.
+    Set(Ident, Expr),
 }

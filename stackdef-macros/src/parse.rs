@@ -4,7 +4,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Token, braced, bracketed};
 
-use crate::model::{Cond, DepDef, MountDef, MountSource, PortDef, ServiceDef, StackDef};
+use crate::model::{Cond, DepDef, EnvEntry, MountDef, MountSource, PortDef, ServiceDef, StackDef};
 
 fn list<T>(input: ParseStream, item: fn(ParseStream) -> syn::Result<T>) -> syn::Result<Vec<T>> {
     let content;
@@ -27,6 +27,7 @@ impl Parse for StackDef {
             secrets: Vec::new(),
             services: Vec::new(),
             proxies: Vec::new(),
+            env: Vec::new(),
         };
         while !input.is_empty() {
             let key: Ident = input.parse()?;
@@ -37,6 +38,18 @@ impl Parse for StackDef {
                 "networks" => def.networks = list(input, ident)?,
                 "secrets" => def.secrets = list(input, ident)?,
                 "proxies" => def.proxies = list(input, |i| i.parse())?,
+                "env" => {
+                    let content;
+                    braced!(content in input);
+                    while !content.is_empty() {
+                        let name: Ident = content.parse()?;
+                        content.parse::<Token![=>]>()?;
+                        def.env.push((name, content.parse()?));
+                        if !content.is_empty() {
+                            content.parse::<Token![,]>()?;
+                        }
+                    }
+                }
                 "services" => {
                     let content;
                     braced!(content in input);
@@ -51,7 +64,7 @@ impl Parse for StackDef {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown key `{other}`; expected `name`, `volumes`, `networks`, `secrets`, `services` or `proxies`"
+                            "unknown key `{other}`; expected `name`, `env`, `volumes`, `networks`, `secrets`, `services` or `proxies`"
                         ),
                     ));
                 }
@@ -95,6 +108,15 @@ pub fn parse_operand(input: ParseStream) -> syn::Result<Expr> {
         return input.parse();
     }
     Ok(Expr::Path(input.parse()?))
+}
+
+fn env_entry(input: ParseStream) -> syn::Result<EnvEntry> {
+    let name: Ident = input.parse()?;
+    if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        return Ok(EnvEntry::Set(name, input.parse()?));
+    }
+    Ok(EnvEntry::Pass(name))
 }
 
 fn dep(input: ParseStream) -> syn::Result<DepDef> {
@@ -164,6 +186,7 @@ impl Parse for ServiceDef {
             networks: Vec::new(),
             secrets: Vec::new(),
             expose: Vec::new(),
+            env: Vec::new(),
             fields: Vec::new(),
         };
         while !content.is_empty() {
@@ -179,6 +202,7 @@ impl Parse for ServiceDef {
                 "networks" => def.networks = list(&content, ident)?,
                 "secrets" => def.secrets = list(&content, ident)?,
                 "expose" => def.expose = list(&content, parse_operand)?,
+                "env" => def.env = list(&content, env_entry)?,
                 _ => def.fields.push((key, content.parse()?)),
             }
             if !content.is_empty() {

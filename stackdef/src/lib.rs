@@ -66,7 +66,7 @@ pub const LOCALHOST: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr:
 pub mod __private {
     //! Paths used by code that `stackdef-macros` generates. Not a public API.
     pub use crate::check::rules;
-    pub use crate::model::{host_name, uri_path};
+    pub use crate::model::{host_name, upper_snake, uri_path};
     pub use core;
 
     /// A service with a name and a source; `stack!` sets the rest field by field. Not generic,

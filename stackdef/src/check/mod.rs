@@ -36,6 +36,10 @@ pub enum DefectClass {
     RouteTarget,
     /// 8: two routes with the same host and path.
     DuplicateRoute,
+    /// 9: a service reads an undeclared environment variable.
+    UndeclaredEnv,
+    /// A warning: a declared environment variable nothing reads.
+    UnusedEnv,
 }
 
 /// One problem found by [`validate`]: its class and its message.
@@ -80,6 +84,7 @@ pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
     ports(stack, &mut out);
     cycle(stack, &names, &index, &mut out);
     routes::check(stack, &names, &index, &mut out);
+    env_uses(stack, &mut out);
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
@@ -245,4 +250,68 @@ fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Ve
             },
         ));
     }
+}
+
+/// Every interpolated text of a service: environment, command, entrypoint, healthcheck, build
+/// arguments.
+pub(crate) fn texts(s: &crate::model::Service) -> Vec<&crate::model::Text> {
+    let mut texts: Vec<&crate::model::Text> = s.environment.iter().map(|(_, v)| v).collect();
+    for c in [&s.command, &s.entrypoint].into_iter().flatten() {
+        match c {
+            crate::model::Command::Exec(args) => texts.extend(args),
+            crate::model::Command::Shell(t) => texts.push(t),
+        }
+    }
+    if let Some(h) = &s.healthcheck {
+        match &h.test {
+            crate::model::HealthTest::Exec(args) => texts.extend(args),
+            crate::model::HealthTest::Shell(t) => texts.push(t),
+            crate::model::HealthTest::Disabled => {}
+        }
+    }
+    if let crate::model::Source::Build(b, _) = &s.source {
+        texts.extend(b.args.iter().map(|(_, v)| v));
+    }
+    texts
+}
+
+/// Every variable each service reads, in order: `(service, variable)`.
+pub fn env_reads(stack: &Stack) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    for s in &stack.services {
+        for t in texts(s) {
+            out.extend(t.vars().map(|v| (s.name.as_str(), v.as_str())));
+        }
+    }
+    out
+}
+
+fn env_uses(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    let declared: Vec<&str> = stack.env.iter().map(|v| v.name()).collect();
+    let mut reported = std::collections::HashSet::new();
+    for (service, name) in env_reads(stack) {
+        if !declared.contains(&name) && reported.insert((service, name)) {
+            let suggestion = rules::suggest(name, &declared);
+            out.push(diag(
+                DefectClass::UndeclaredEnv,
+                Defect::UndeclaredEnv {
+                    service,
+                    name,
+                    suggestion,
+                },
+            ));
+        }
+    }
+}
+
+/// Problems that do not stop emission: declared variables nothing reads.
+pub fn warnings(stack: &Stack) -> Vec<Diagnostic> {
+    let read: std::collections::HashSet<&str> =
+        env_reads(stack).into_iter().map(|(_, v)| v).collect();
+    stack
+        .env
+        .iter()
+        .filter(|v| !read.contains(v.name()))
+        .map(|v| diag(DefectClass::UnusedEnv, Defect::UnusedEnv { name: v.name() }))
+        .collect()
 }

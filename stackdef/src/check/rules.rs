@@ -120,6 +120,20 @@ pub enum Defect<'a> {
         /// The path.
         path: &'a str,
     },
+    /// #9: a service reads a variable the stack does not declare.
+    UndeclaredEnv {
+        /// The reading service.
+        service: &'a str,
+        /// The variable.
+        name: &'a str,
+        /// A declared name close to it.
+        suggestion: Option<&'a str>,
+    },
+    /// Warning: a declared variable that nothing reads.
+    UnusedEnv {
+        /// The variable.
+        name: &'a str,
+    },
     /// #6: a container name used twice.
     DuplicateContainerName {
         /// The container name.
@@ -246,6 +260,28 @@ impl Defect<'_> {
                 m.push(" of ");
                 m.code(host);
                 m.push(" is declared twice; the second one would never be used");
+            }
+            Defect::UndeclaredEnv {
+                service,
+                name,
+                suggestion,
+            } => {
+                m.code(service);
+                m.push(" reads undeclared variable ");
+                m.code(name);
+                match suggestion {
+                    Some(s) => {
+                        m.push("; did you mean ");
+                        m.code(s);
+                        m.push("?");
+                    }
+                    None => m.push("; declare it in the stack's `env`"),
+                }
+            }
+            Defect::UnusedEnv { name } => {
+                m.push("variable ");
+                m.code(name);
+                m.push(" is declared but nothing reads it; remove it or use it");
             }
             Defect::DuplicateContainerName {
                 name,

@@ -1,5 +1,6 @@
 //! Emitters: files generated from a checked stack.
 
 pub mod compose;
+pub mod env;
 pub mod nginx;
 mod yaml;

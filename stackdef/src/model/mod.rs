@@ -1,5 +1,6 @@
 //! The typed model of a stack.
 
+mod env;
 mod image;
 mod proxy;
 mod service;
@@ -8,6 +9,7 @@ mod text;
 mod units;
 mod wire;
 
+pub use env::{EnvSpec, EnvType, EnvVar, template_value, upper_snake};
 pub use image::{Build, Image, Source};
 pub use proxy::{
     AbsPath, Action, HeaderName, HostName, Hsts, NginxVersion, Placement, Proxy, Quoted, RateZone,

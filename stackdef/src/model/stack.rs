@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use typed_builder::TypedBuilder;
 
 use crate::error::{Error, Result};
+use crate::model::env::EnvVar;
 use crate::model::proxy::Proxy;
 use crate::model::service::Service;
 use crate::model::text::ExtValue;
@@ -137,6 +138,8 @@ pub struct Stack {
     pub extensions: Vec<(String, ExtValue)>,
     /// nginx configurations (edge proxy, SPA servers); not part of the compose file.
     pub proxies: Vec<Proxy>,
+    /// The environment variables the stack reads (the env template).
+    pub env: Vec<EnvVar>,
 }
 
 impl Stack {

@@ -10,10 +10,10 @@ use super::doc::{
 use crate::emit::yaml;
 use crate::error::{Error, Result};
 use crate::model::{
-    Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, ExtValue, Fallback, HealthTest,
-    Healthcheck, Image, Logging, Mount, Network, PortMapping, PortRange, Protocol, Resources,
-    Restart, Secret, SecretSource, Service, ServiceNetwork, Source, Stack, Subnet, Text, Volume,
-    no_control, parse_duration,
+    Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, EnvSpec, EnvVar, ExtValue,
+    Fallback, HealthTest, Healthcheck, Image, Logging, Mount, Network, Part, PortMapping,
+    PortRange, Protocol, Resources, Restart, Secret, SecretSource, Service, ServiceNetwork, Source,
+    Stack, Subnet, Text, Volume, no_control, parse_duration,
 };
 use crate::name::{
     ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
@@ -63,7 +63,33 @@ fn parse_inner(text: &str, fallback: Option<ProjectName>) -> Result<Stack> {
             .secrets
             .push(secret(key, doc).map_err(|e| e.at("secrets"))?);
     }
+    stack.env = declare_read_variables(&stack)?;
     Ok(stack)
+}
+
+/// A compose file reads variables without declaring them: declare each one it reads, with the
+/// default of its first use (required when that use has none).
+fn declare_read_variables(stack: &Stack) -> Result<Vec<EnvVar>> {
+    let mut out: Vec<EnvVar> = Vec::new();
+    for s in &stack.services {
+        for t in crate::check::texts(s) {
+            for part in t.parts() {
+                let Part::Var(name, fallback) = part else {
+                    continue;
+                };
+                if out.iter().any(|v| v.name() == name.as_str()) {
+                    continue;
+                }
+                let spec = EnvSpec::new("Imported", "Read by the imported compose file")?;
+                let spec = match fallback {
+                    Fallback::Default(d) => spec.default(d),
+                    Fallback::None | Fallback::Required(_) => spec,
+                };
+                out.push(EnvVar::new(name.as_str(), spec).map_err(|e| e.at("environment"))?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn extensions(place: &str, extra: &Ordered<ExtValue>) -> Result<Vec<(String, ExtValue)>> {

@@ -1,0 +1,254 @@
+//! Env templates and the env-file checker, judged by dotenv-linter, docker-compose 1.29 and a
+//! shell.
+
+mod support;
+
+#[allow(dead_code)]
+#[path = "../examples/inctra.rs"]
+mod inctra;
+
+use std::process::Command;
+
+use stackdef::emit::compose::{self, ComposeOptions, ComposeTarget};
+use stackdef::emit::env::{EnvProblemKind, Profile, check_env_file, to_template};
+use stackdef::{EnvSpec, EnvVar, Error, Stack};
+
+fn template() -> String {
+    to_template(&inctra::stack().unwrap(), ".env.prod").unwrap()
+}
+
+/// The template with every empty value filled in, as an operator would.
+fn filled() -> String {
+    template()
+        .lines()
+        .map(|l| match l.strip_suffix('=') {
+            Some(key) if !l.starts_with('#') => format!(
+                "{key}=filled-{}-0123456789abcdef0123456789",
+                key.to_lowercase()
+            ),
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn inctra_template_matches_golden_file() {
+    support::golden("inctra/.env.prod.example", &template());
+}
+
+#[test]
+fn dotenv_linter_finds_nothing() {
+    let dir = support::scratch("env-lint");
+    let file = dir.join(".env.prod.example");
+    std::fs::write(&file, template()).unwrap();
+    let tool = support::tool("STACKDEF_DOTENV_LINTER", "dotenv-linter");
+    let (ok, out) = support::run(Command::new(tool).arg(&file));
+    assert!(ok, "dotenv-linter reports:\n{out}");
+}
+
+#[test]
+fn docker_compose_reads_every_variable_from_the_filled_template() {
+    let stack = inctra::stack().unwrap();
+    let dir = support::scratch("env-compose");
+    let file = dir.join("compose.yml");
+    let v1 = ComposeOptions {
+        target: ComposeTarget::DockerCompose1,
+    };
+    std::fs::write(&file, compose::to_yaml_with(&stack, v1).unwrap()).unwrap();
+    let env = dir.join(".env.prod");
+    std::fs::write(&env, filled()).unwrap();
+    support::check_docker_compose(&file, &env);
+}
+
+/// Names inside `${…}` in a compose file.
+fn interpolated(yaml: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = yaml;
+    while let Some(i) = rest.find("${") {
+        let name: String = rest[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        out.insert(name);
+        rest = &rest[i + 2..];
+    }
+    out
+}
+
+#[test]
+fn compose_and_template_name_the_same_variables() {
+    let stack = inctra::stack().unwrap();
+    let used = interpolated(&compose::to_yaml(&stack).unwrap());
+    let declared: std::collections::BTreeSet<String> = template()
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .map(|l| l.split('=').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(used, declared);
+    assert!(stackdef::check::warnings(&stack).is_empty());
+}
+
+fn one_var_stack(default: &str) -> Result<Stack, Error> {
+    let var = EnvVar::new("V", EnvSpec::new("G", "hostile default")?.default(default))?;
+    let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n")?;
+    stack
+        .service_mut("a")
+        .unwrap()
+        .set_env(var.key(), var.text());
+    stack.env.push(var);
+    Ok(stack)
+}
+
+#[test]
+fn hostile_values_read_back_exactly_in_compose_and_shell() {
+    let dir = support::scratch("env-hostile");
+    let values = [
+        "plain", "a b", "a#b", "a #b", "$HOME", "cost $5", "a\"b", "{x}", "  lead", "trail  ",
+        "a\\b", "ü漢", "a=b", "`id`", "$(id)",
+    ];
+    for value in values {
+        let stack = one_var_stack(value).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        let env = dir.join("hostile.env");
+        // the template writes the default; an operator's file holds the same line
+        let line = to_template(&stack, ".env")
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("V="))
+            .unwrap()
+            .to_owned();
+        std::fs::write(&env, format!("{line}\n")).unwrap();
+        let sh = Command::new("sh")
+            .arg("-c")
+            .arg("set -a; . \"$1\"; printf %s \"$V\"")
+            .arg("sh")
+            .arg(&env)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&sh.stdout),
+            value,
+            "shell reads {line}"
+        );
+        let file = dir.join("compose.yml");
+        std::fs::write(
+            &file,
+            "services:\n  a:\n    image: nginx\n    environment:\n      - V=${V}\n",
+        )
+        .unwrap();
+        let tool = support::tool("STACKDEF_DOCKER_COMPOSE", "docker-compose");
+        let out = Command::new(tool)
+            .arg("-f")
+            .arg(&file)
+            .arg("--env-file")
+            .arg(&env)
+            .arg("config")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        // docker-compose prints the resolved file; read it back with our own importer
+        let back = compose::parse_named(&text, "x".parse().unwrap())
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let got = back.service("a").unwrap().environment[0].1.as_literal();
+        assert_eq!(
+            got.as_deref(),
+            Some(value),
+            "docker-compose reads {line}:\n{text}"
+        );
+    }
+    for bad in ["it's", "two\nlines", "a\\\\b", "tail\\"] {
+        match one_var_stack(bad) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "default of V"),
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+}
+
+fn problems(text: &str, profile: Profile) -> Vec<(String, EnvProblemKind)> {
+    match check_env_file(&inctra::stack().unwrap(), text, profile) {
+        Ok(()) => Vec::new(),
+        Err(p) => p.into_iter().map(|p| (p.variable, p.kind)).collect(),
+    }
+}
+
+#[test]
+fn checker_accepts_a_good_file() {
+    let good =
+        "POSTGRES_PASSWORD=Vq3kd82nfA0sLw9ZtR4u\nJWT_SECRET=r8F2kq0LmZ7xw1Pp4TnY6cV9bH3sJ5dG\n";
+    assert_eq!(problems(good, Profile::Production), []);
+}
+
+#[test]
+fn checker_reports_each_problem_class_at_once() {
+    let bad = "POSTGRES_PASSWORD=changeme\nJWT_SECRET=short-but-random-Q8\nDB_POOL_SIZE=twenty\nCOOKIE_SECURE=yes\nUNKNOWN_THING=1\nDB_ECHO=false\nDB_ECHO=true\nnot a line\n";
+    let got = problems(bad, Profile::Production);
+    let want = vec![
+        ("POSTGRES_PASSWORD".to_owned(), EnvProblemKind::Placeholder),
+        ("JWT_SECRET".to_owned(), EnvProblemKind::TooShort(32)),
+        (
+            "DB_POOL_SIZE".to_owned(),
+            EnvProblemKind::BadType("expected a whole number"),
+        ),
+        (
+            "COOKIE_SECURE".to_owned(),
+            EnvProblemKind::BadType("expected `true` or `false`"),
+        ),
+        ("UNKNOWN_THING".to_owned(), EnvProblemKind::Unknown),
+        ("DB_ECHO".to_owned(), EnvProblemKind::Duplicate),
+        ("not a line".to_owned(), EnvProblemKind::Syntax),
+    ];
+    assert_eq!(got, want);
+    let missing = problems("", Profile::Development);
+    assert_eq!(
+        missing,
+        vec![
+            ("POSTGRES_PASSWORD".to_owned(), EnvProblemKind::Missing),
+            ("JWT_SECRET".to_owned(), EnvProblemKind::Missing)
+        ]
+    );
+    // development accepts weak secrets; production does not
+    assert_eq!(
+        problems(
+            "POSTGRES_PASSWORD=changeme\nJWT_SECRET=x\n",
+            Profile::Development
+        ),
+        []
+    );
+}
+
+#[test]
+fn checker_never_prints_a_secret() {
+    let secret = "hunter2-but-much-too-short";
+    let err = check_env_file(
+        &inctra::stack().unwrap(),
+        &format!("JWT_SECRET={secret}\nPOSTGRES_PASSWORD='{secret}'\n"),
+        Profile::Production,
+    )
+    .unwrap_err();
+    for p in err {
+        assert!(!p.to_string().contains(secret), "{p}");
+    }
+}
+
+#[test]
+fn check_env_flag_of_the_example() {
+    let dir = support::scratch("env-flag");
+    let env = dir.join(".env.prod");
+    std::fs::write(&env, "POSTGRES_PASSWORD=changeme\n").unwrap();
+    let out = Command::new(env!("CARGO"))
+        .args(["run", "-q", "--example", "inctra", "--", "--check-env"])
+        .arg(&env)
+        .current_dir(support::root())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("secret `POSTGRES_PASSWORD` is a placeholder"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`JWT_SECRET` is required but not set"),
+        "{text}"
+    );
+}
