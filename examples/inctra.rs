@@ -159,18 +159,17 @@ pub fn stack() -> Result<Stack, Error> {
     }
 }
 
+/// The files inctra's deployment uses, named as the guide names them.
+pub fn plan() -> stackdef::write::Plan {
+    stackdef::write::Plan {
+        compose: Some(("prod-docker-compose.yml".into(), Default::default())),
+        nginx: true,
+        bootstrap: vec![("nginx.conf".into(), "nginx-bootstrap.conf".into())],
+        env_template: Some((".env.prod.example".into(), ".env.prod".into())),
+    }
+}
+
 #[allow(dead_code)]
 fn main() -> std::process::ExitCode {
-    use stackdef_examples::cli::{Output, run};
-    run(
-        "inctra",
-        stack,
-        &[
-            ("prod-docker-compose.yml", Output::Compose),
-            ("nginx.conf", Output::Nginx("nginx.conf")),
-            ("nginx-frontend.conf", Output::Nginx("nginx-frontend.conf")),
-            ("nginx-bootstrap.conf", Output::NginxBootstrap("nginx.conf")),
-            (".env.prod.example", Output::EnvTemplate(".env.prod")),
-        ],
-    )
+    stackdef_examples::cli::run("inctra", stack, &plan())
 }

@@ -10,6 +10,7 @@ pub mod emit;
 mod error;
 pub mod model;
 mod name;
+pub mod write;
 
 pub use check::{Diagnostic, validate};
 pub use error::{Error, Result};

@@ -34,7 +34,22 @@ pub fn golden(rel: &str, actual: &str) {
         )
     });
     if expected != actual {
-        let diff = stackdef_examples::cli::unified_diff(&expected, actual, &path);
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let file = stackdef::write::File {
+            name,
+            content: actual.to_owned(),
+        };
+        let drift = stackdef::write::check_dir(path.parent().expect("parent"), &[file]);
+        let diff: String = drift
+            .expect("read golden dir")
+            .iter()
+            .filter(|d| d.path == path)
+            .map(ToString::to_string)
+            .collect();
         panic!(
             "{} is stale (STACKDEF_BLESS=1 rewrites it):\n{diff}",
             path.display()
