@@ -166,10 +166,19 @@ pub fn plan() -> stackdef::write::Plan {
         nginx: true,
         bootstrap: vec![("nginx.conf".into(), "nginx-bootstrap.conf".into())],
         env_template: Some((".env.prod.example".into(), ".env.prod".into())),
+        extra: Vec::new(),
     }
 }
 
 #[allow(dead_code)]
 fn main() -> std::process::ExitCode {
-    stackdef_examples::cli::run("inctra", stack, &plan())
+    use stackdef_examples::cli::{Variant, run};
+    run(
+        "deploy",
+        &[Variant {
+            name: "inctra",
+            stack,
+            plan: plan(),
+        }],
+    )
 }

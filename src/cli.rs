@@ -13,13 +13,13 @@ struct Args {
 }
 
 const USAGE: &str = "usage: [--out DIR] [--check] [--check-env FILE]
-  --out DIR         write into DIR (default `deploy`)
+  --out DIR         write into DIR (default: the example's own deploy directory)
   --check           write nothing; exit 1 with a diff when a file is missing, stale or extra
   --check-env FILE  check a filled-in env file against the stack (production rules)";
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(default_out: &str) -> Result<Args, String> {
     let mut args = Args {
-        out: PathBuf::from("deploy"),
+        out: PathBuf::from(default_out),
         check: false,
         check_env: None,
     };
@@ -38,16 +38,28 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Runs an example: builds the stack, then writes or checks the files of `plan`.
-pub fn run(name: &str, stack: fn() -> Result<Stack, Error>, plan: &Plan) -> ExitCode {
-    let args = match parse_args() {
+/// One stack an example writes, with the files it writes.
+#[derive(Debug)]
+pub struct Variant {
+    /// A name for messages (`inctra`, `ai-scrum-master (development)`).
+    pub name: &'static str,
+    /// Builds the stack.
+    pub stack: fn() -> Result<Stack, Error>,
+    /// Which files, under which names.
+    pub plan: Plan,
+}
+
+/// Runs an example: builds each variant's stack, then writes or checks its files in one
+/// directory (`--out`, else `default_out`). `--check-env` checks against the first variant.
+pub fn run(default_out: &str, variants: &[Variant]) -> ExitCode {
+    let args = match parse_args(default_out) {
         Ok(a) => a,
         Err(msg) => {
             eprintln!("{msg}");
             return ExitCode::from(2);
         }
     };
-    match run_with(name, stack, plan, &args) {
+    match run_with(variants, &args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -75,21 +87,28 @@ pub fn summary(name: &str, stack: &Stack) -> String {
     )
 }
 
-fn run_with(
-    name: &str,
-    stack: fn() -> Result<Stack, Error>,
-    plan: &Plan,
-    args: &Args,
-) -> Result<bool, Error> {
-    let stack = stack()?;
-    if let Some(file) = &args.check_env {
-        return check_env(&stack, file);
+fn run_with(variants: &[Variant], args: &Args) -> Result<bool, Error> {
+    let mut files = Vec::new();
+    for v in variants {
+        let stack = (v.stack)()?;
+        if let Some(file) = &args.check_env {
+            return check_env(&stack, file);
+        }
+        for w in stackdef::check::warnings(&stack) {
+            eprintln!("warning: {w}");
+        }
+        println!("{}", summary(v.name, &stack));
+        for f in write::render(&stack, &v.plan)? {
+            if files.iter().any(|g: &write::File| g.name == f.name) {
+                return Err(Error::invalid(
+                    "output file name",
+                    &f.name,
+                    "two variants write this file",
+                ));
+            }
+            files.push(f);
+        }
     }
-    for w in stackdef::check::warnings(&stack) {
-        eprintln!("warning: {w}");
-    }
-    println!("{}", summary(name, &stack));
-    let files = write::render(&stack, plan)?;
     if args.check {
         let drift = write::check_dir(&args.out, &files)?;
         for d in &drift {

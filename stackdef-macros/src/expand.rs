@@ -281,6 +281,16 @@ fn service(s: &ServiceDef, t: &Tables, port_slots: std::ops::Range<usize>) -> To
             });
         });
     }
+    for e in &s.expose {
+        let span = syn::spanned::Spanned::span(e);
+        body.extend(quote_spanned! {span=>
+            __svc.expose.push(::stackdef::PortRange::from({
+                #[allow(unused_braces, unused_parens)]
+                const __STACKDEF_PORT: ::stackdef::Port = ::stackdef::Port::from_static(#e);
+                __STACKDEF_PORT
+            }));
+        });
+    }
     for d in &s.depends_on {
         let Some(target) = t.services.get(&d.target) else {
             continue;

@@ -59,7 +59,7 @@ pub enum MountSource {
 
 pub struct MountDef {
     pub source: MountSource,
-    pub target: LitStr,
+    pub target: Expr,
     pub read_only: bool,
 }
 

@@ -153,7 +153,7 @@ fn mount(input: ParseStream) -> syn::Result<MountDef> {
         MountSource::Volume(input.parse()?)
     };
     input.parse::<Token![=>]>()?;
-    let target: LitStr = input.parse()?;
+    let target = parse_operand(input)?;
     let read_only = if input.peek(Ident) {
         let ro: Ident = input.parse()?;
         if ro != "ro" {

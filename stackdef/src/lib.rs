@@ -10,6 +10,7 @@ pub mod emit;
 mod error;
 pub mod model;
 mod name;
+pub mod recipes;
 pub mod write;
 
 pub use check::{Diagnostic, validate};

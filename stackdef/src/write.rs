@@ -34,6 +34,8 @@ pub struct Plan {
     pub bootstrap: Vec<(String, String)>,
     /// The env template's name and the name of the env file it is for.
     pub env_template: Option<(String, String)>,
+    /// Further files written as given (e.g. a database init script from a recipe).
+    pub extra: Vec<File>,
 }
 
 impl Default for Plan {
@@ -44,6 +46,7 @@ impl Default for Plan {
             nginx: true,
             bootstrap: Vec::new(),
             env_template: Some((".env.example".into(), ".env".into())),
+            extra: Vec::new(),
         }
     }
 }
@@ -106,6 +109,16 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
     }
     if let Some((name, target)) = &plan.env_template {
         push(name, env::to_template(stack, target)?)?;
+    }
+    for f in &plan.extra {
+        if !f.content.starts_with(MARKER) {
+            return Err(Error::invalid(
+                "extra file",
+                &f.name,
+                "must start with the generated-file marker",
+            ));
+        }
+        push(&f.name, f.content.clone())?;
     }
     Ok(files)
 }

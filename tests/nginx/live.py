@@ -299,9 +299,40 @@ def bootstrap():
     check("everything else answers 503 until certificates exist", status == 503, status)
 
 
+def syntax():
+    """`nginx -t` on every nginx file in DEPLOY, with throwaway certificates for the names they
+    use; a `conf.d` server file (no `events`) is wrapped the way the nginx image includes it."""
+    overlay("/etc")
+    overlay("/var")
+    os.makedirs("/var/log/nginx", exist_ok=True)
+    for name in sorted(os.listdir(DEPLOY)):
+        if not name.endswith(".conf"):
+            continue
+        path = os.path.join(DEPLOY, name)
+        text = open(path).read()
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith("ssl_certificate ") and "/etc/letsencrypt/live/" in line:
+                domain = line.split("/etc/letsencrypt/live/")[1].split("/")[0]
+                live = f"/etc/letsencrypt/live/{domain}"
+                if not os.path.exists(live):
+                    os.makedirs(live)
+                    sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={domain}",
+                       "-keyout", f"{live}/privkey.pem", "-out", f"{live}/fullchain.pem")
+        conf = path
+        if "events {" not in text:
+            conf = os.path.join(WORK, name + ".main")
+            write(conf, f"events {{}}\nhttp {{\n    include /etc/nginx/mime.types;\n    include {path};\n}}\n")
+        prefix = os.path.join(WORK, "prefix-" + name)
+        os.makedirs(os.path.join(prefix, "logs"), exist_ok=True)
+        test = subprocess.run(["nginx", "-t", "-p", prefix, "-c", conf, "-g", f"pid {prefix}/nginx.pid;"],
+                              capture_output=True, text=True)
+        check(f"nginx -t accepts {name}", test.returncode == 0, test.stderr)
+
+
 sh("ip", "link", "set", "lo", "up")
 try:
-    {"edge": edge, "frontend": frontend, "bootstrap": bootstrap}[MODE]()
+    {"edge": edge, "frontend": frontend, "bootstrap": bootstrap, "syntax": syntax}[MODE]()
 finally:
     subprocess.run(["pkill", "-f", f"nginx: master process nginx -p {WORK}"], check=False)
 print(f"{MODE}: {len(FAILED)} failed", flush=True)

@@ -1,0 +1,168 @@
+//! Every example stack: its files match the golden files, and every real validator accepts
+//! them (compose-spec schema, docker-compose 1.29, nginx -t, gixy-ng, dotenv-linter).
+
+mod support;
+
+#[allow(dead_code)]
+#[path = "../examples/ai_scrum_master.rs"]
+mod ai_scrum_master;
+#[allow(dead_code)]
+#[path = "../examples/inctra.rs"]
+mod inctra;
+#[allow(dead_code)]
+#[path = "../examples/ticket_tracking.rs"]
+mod ticket_tracking;
+
+use std::path::Path;
+use std::process::Command;
+
+use stackdef::emit::compose::{self, ComposeOptions, ComposeTarget};
+use stackdef::write;
+use stackdef_examples::cli::Variant;
+
+fn examples() -> Vec<(&'static str, Vec<Variant>)> {
+    vec![
+        (
+            "inctra",
+            vec![Variant {
+                name: "inctra",
+                stack: inctra::stack,
+                plan: inctra::plan(),
+            }],
+        ),
+        ("ai-scrum-master", ai_scrum_master::variants()),
+        ("ticket-tracking", ticket_tracking::variants().unwrap()),
+    ]
+}
+
+/// Writes every file of an example into a scratch directory.
+fn write_example(name: &str, variants: &[Variant]) -> std::path::PathBuf {
+    let dir = support::scratch(&format!("example-{name}"));
+    for v in variants {
+        let stack = (v.stack)().unwrap();
+        let files = write::render(&stack, &v.plan).unwrap();
+        write::write_dir(&dir, &files).unwrap();
+    }
+    dir
+}
+
+fn fill_env(template: &str) -> String {
+    template
+        .lines()
+        .map(|l| match l.strip_suffix('=') {
+            Some(key) if !l.starts_with('#') => {
+                format!("{key}=filled-value-0123456789abcdefghijklmnopqrstuvwxyz0123456789")
+            }
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn golden_files() {
+    for (name, variants) in examples() {
+        for v in &variants {
+            let stack = (v.stack)().unwrap();
+            for f in write::render(&stack, &v.plan).unwrap() {
+                support::golden(&format!("{name}/{}", f.name), &f.content);
+            }
+        }
+    }
+}
+
+#[test]
+fn compose_files_pass_schema_and_docker_compose() {
+    for (name, variants) in examples() {
+        let dir = support::scratch(&format!("example-compose-{name}"));
+        for v in &variants {
+            let stack = (v.stack)().unwrap();
+            let spec = dir.join("spec.yml");
+            std::fs::write(&spec, compose::to_yaml(&stack).unwrap()).unwrap();
+            support::check_compose_schema(&spec);
+            // docker-compose checks that build contexts exist, as they do in the app's repository
+            for svc in &stack.services {
+                if let stackdef::Source::Build(b, _) = &svc.source {
+                    std::fs::create_dir_all(dir.join(&b.context)).unwrap();
+                }
+            }
+            let legacy = dir.join("legacy.yml");
+            let v1 = ComposeOptions {
+                target: ComposeTarget::DockerCompose1,
+            };
+            std::fs::write(&legacy, compose::to_yaml_with(&stack, v1).unwrap()).unwrap();
+            let env = dir.join("filled.env");
+            let template = stackdef::emit::env::to_template(&stack, ".env").unwrap();
+            std::fs::write(&env, fill_env(&template)).unwrap();
+            support::check_docker_compose(&legacy, &env);
+        }
+    }
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn nginx_files_pass_nginx_t_and_gixy() {
+    for (name, variants) in examples() {
+        let dir = write_example(&format!("{name}-nginx"), &variants);
+        support::live_nginx("syntax", &dir);
+        for conf in files_ending(&dir, ".conf") {
+            let text = std::fs::read_to_string(&conf).unwrap();
+            if text.contains("events {") {
+                support::check_gixy(&conf);
+            } else {
+                let main = dir.join(format!(
+                    "{}.main",
+                    conf.file_name().unwrap().to_string_lossy()
+                ));
+                let wrapper = format!(
+                    "events {{}}\nhttp {{\n    include /etc/nginx/mime.types;\n    include {};\n}}\n",
+                    conf.display()
+                );
+                std::fs::write(&main, wrapper).unwrap();
+                support::check_gixy(&main);
+            }
+        }
+    }
+}
+
+#[test]
+fn env_templates_pass_dotenv_linter() {
+    let tool = support::tool("STACKDEF_DOTENV_LINTER", "dotenv-linter");
+    for (name, variants) in examples() {
+        let dir = write_example(&format!("{name}-env"), &variants);
+        for file in files_ending(&dir, ".example") {
+            let (ok, out) = support::run(Command::new(&tool).arg(&file));
+            assert!(ok, "dotenv-linter on {}:\n{out}", file.display());
+        }
+    }
+}
+
+#[test]
+fn committed_deploy_directories_are_up_to_date() {
+    let dirs = [
+        ("inctra", "deploy"),
+        ("ai-scrum-master", "deploy/ai-scrum-master"),
+        ("ticket-tracking", "deploy/ticket-tracking"),
+    ];
+    for ((name, variants), (_, dir)) in examples().into_iter().zip(dirs) {
+        let mut files = Vec::new();
+        for v in &variants {
+            files.extend(write::render(&(v.stack)().unwrap(), &v.plan).unwrap());
+        }
+        let drift = write::check_dir(&support::root().join(dir), &files).unwrap();
+        let text: String = drift.iter().map(ToString::to_string).collect();
+        assert!(
+            drift.is_empty(),
+            "{name}: `cargo run --example` output is not committed:\n{text}"
+        );
+    }
+}
