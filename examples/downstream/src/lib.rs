@@ -1,0 +1,80 @@
+//! A downstream crate: depends on `stackdef` alone, builds its stack from the recipes, and
+//! extends one of them (a newer PostgreSQL and an extra setting) — all through `stack!`.
+
+use stackdef::recipes::{celery, postgres, rabbitmq};
+use stackdef::{EnvKey, EnvSpec, EnvType, Error, Image, Restart, Stack, Text};
+
+/// The reporting service's stack.
+pub fn stack() -> Result<Stack, Error> {
+    stackdef::stack! {
+        name: reports,
+        env: {
+            PGUSER => postgres::user_spec("reports")?,
+            PGPASSWORD => postgres::password_spec()?,
+            PGDATABASE => postgres::db_spec("reports")?,
+            MQ_USER => rabbitmq::user_spec("reports")?,
+            MQ_PASSWORD => rabbitmq::password_spec()?,
+            WORKERS => EnvSpec::new("Workers", "Report renderers per container")?.kind(EnvType::Int).default("4"),
+        },
+        volumes: [pgdata, mqdata],
+        services: {
+            db {
+                // the recipe, extended: a newer image and one more setting
+                source: postgres::image("17-alpine")?,
+                environment: extended_postgres_env(&PGUSER, &PGPASSWORD, &PGDATABASE),
+                healthcheck: postgres::healthcheck(&PGUSER, &PGDATABASE),
+                volumes: [pgdata => postgres::DATA_DIR],
+                expose: [postgres::PORT],
+                restart: Restart::UnlessStopped,
+            },
+            broker {
+                source: rabbitmq::image("3.13")?,
+                environment: rabbitmq::env(&MQ_USER, &MQ_PASSWORD),
+                healthcheck: rabbitmq::healthcheck(),
+                volumes: [mqdata => rabbitmq::DATA_DIR],
+                expose: [rabbitmq::PORT],
+                restart: Restart::UnlessStopped,
+            },
+            renderer {
+                source: Image::parse("ghcr.io/example/reports:2.3.1")?,
+                command: celery::command("reports", Some("render")),
+                healthcheck: celery::healthcheck("reports"),
+                env: [
+                    DATABASE_URL = postgres::url(&db, &PGUSER, &PGPASSWORD, &PGDATABASE),
+                    BROKER_URL = rabbitmq::url(&broker, &MQ_USER, &MQ_PASSWORD),
+                    WORKERS,
+                ],
+                depends_on: [db: healthy, broker: healthy],
+                restart: Restart::UnlessStopped,
+            },
+        },
+    }
+}
+
+/// The PostgreSQL recipe's environment plus checksums on new clusters.
+fn extended_postgres_env(
+    user: &stackdef::EnvVar,
+    password: &stackdef::EnvVar,
+    db: &stackdef::EnvVar,
+) -> Vec<(EnvKey, Text)> {
+    let mut env = postgres::env(user, password, db);
+    env.push((
+        EnvKey::from_static("POSTGRES_INITDB_ARGS"),
+        Text::lit("--data-checksums"),
+    ));
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stack_builds_validates_and_emits() {
+        let stack = super::stack().expect("the stack builds");
+        assert_eq!(stackdef::validate(&stack), Ok(()));
+        assert!(stackdef::check::warnings(&stack).is_empty());
+        let yaml = stackdef::emit::compose::to_yaml(&stack).expect("emits");
+        assert!(yaml.contains("image: postgres:17-alpine"));
+        assert!(yaml.contains("- POSTGRES_INITDB_ARGS=--data-checksums"));
+        assert!(yaml.contains("- BROKER_URL=amqp://${MQ_USER:-reports}:${MQ_PASSWORD:?MQ_PASSWORD is required}@broker:5672//"));
+    }
+}
