@@ -67,8 +67,9 @@ fn plain_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Renders the files `plan` asks for (the stack is validated by each emitter).
+/// Renders the files `plan` asks for; the stack is validated once, first.
 pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
+    crate::check::validate(stack).map_err(Error::InvalidStack)?;
     let mut files = Vec::new();
     let mut push = |name: &str, content: String| -> Result<()> {
         plain_name(name)?;
@@ -86,10 +87,10 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
         Ok(())
     };
     if let Some((name, options)) = &plan.compose {
-        push(name, compose::to_yaml_with(stack, *options)?)?;
+        push(name, compose::yaml_of_valid(stack, *options)?)?;
     }
     if plan.nginx {
-        for (name, content) in nginx::to_files(stack)? {
+        for (name, content) in nginx::files_of_valid(stack)? {
             push(&name, content)?;
         }
     }
@@ -105,10 +106,10 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
                     "the stack has no proxy writing this file",
                 )
             })?;
-        push(name, nginx::to_bootstrap_conf(stack, proxy)?)?;
+        push(name, nginx::bootstrap_of_valid(stack, proxy)?)?;
     }
     if let Some((name, target)) = &plan.env_template {
-        push(name, env::to_template(stack, target)?)?;
+        push(name, env::template_of_valid(stack, target)?)?;
     }
     for f in &plan.extra {
         if !f.content.starts_with(MARKER) {

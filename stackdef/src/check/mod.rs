@@ -8,7 +8,7 @@ mod msg;
 mod routes;
 pub mod rules;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 pub use msg::Msg;
@@ -109,11 +109,20 @@ fn references(
     index: &HashMap<&str, u32>,
     out: &mut Vec<Diagnostic>,
 ) {
+    // a set per kind for the lookups (linear in the stack); the list only for suggestions
     let volumes: Vec<&str> = stack.volumes.iter().map(|v| v.name.as_str()).collect();
     let networks: Vec<&str> = stack.networks.iter().map(|n| n.name.as_str()).collect();
     let secrets: Vec<&str> = stack.secrets.iter().map(|s| s.name.as_str()).collect();
+    let sets: [HashSet<&str>; 3] =
+        [&volumes, &networks, &secrets].map(|v| v.iter().copied().collect());
     let mut unknown = |kind, class, from, name: &str, known: &[&str]| {
-        if !known.contains(&name) {
+        let declared = match kind {
+            RefKind::Service => index.contains_key(name),
+            RefKind::Volume => sets[0].contains(name),
+            RefKind::Network => sets[1].contains(name),
+            RefKind::Secret => sets[2].contains(name),
+        };
+        if !declared {
             let suggestion = rules::suggest(name, known);
             out.push(diag(
                 class,
@@ -288,9 +297,10 @@ pub fn env_reads(stack: &Stack) -> Vec<(&str, &str)> {
 
 fn env_uses(stack: &Stack, out: &mut Vec<Diagnostic>) {
     let declared: Vec<&str> = stack.env.iter().map(|v| v.name()).collect();
-    let mut reported = std::collections::HashSet::new();
+    let set: HashSet<&str> = declared.iter().copied().collect();
+    let mut reported = HashSet::new();
     for (service, name) in env_reads(stack) {
-        if !declared.contains(&name) && reported.insert((service, name)) {
+        if !set.contains(name) && reported.insert((service, name)) {
             let suggestion = rules::suggest(name, &declared);
             out.push(diag(
                 DefectClass::UndeclaredEnv,

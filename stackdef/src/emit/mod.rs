@@ -3,4 +3,4 @@
 pub mod compose;
 pub mod env;
 pub mod nginx;
-mod yaml;
+pub(crate) mod yaml;

@@ -154,6 +154,11 @@ struct Main {
 /// validated first.
 pub fn to_files(stack: &Stack) -> Result<Vec<(String, String)>> {
     crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    files_of_valid(stack)
+}
+
+/// [`to_files`] for a stack already validated.
+pub(crate) fn files_of_valid(stack: &Stack) -> Result<Vec<(String, String)>> {
     stack
         .proxies
         .iter()
@@ -173,6 +178,11 @@ pub fn to_conf(stack: &Stack, proxy: &Proxy) -> Result<String> {
 /// switch to the full file and reload.
 pub fn to_bootstrap_conf(stack: &Stack, proxy: &Proxy) -> Result<String> {
     crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    bootstrap_of_valid(stack, proxy)
+}
+
+/// [`to_bootstrap_conf`] for a stack already validated.
+pub(crate) fn bootstrap_of_valid(stack: &Stack, proxy: &Proxy) -> Result<String> {
     render_with(stack, proxy, true)
 }
 
@@ -187,8 +197,13 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     );
     // a frontend's nginx gets a `conf.d` server file; the others a whole nginx.conf
     let full = !matches!(proxy.placement, Placement::Frontend(_));
+    let services = stack
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
     let body = Builder {
-        stack,
+        services,
         proxy,
         full,
         bootstrap,
@@ -200,22 +215,23 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     if !full {
         return Ok(format!("{}\n", body.trim_end()));
     }
-    let indented: Vec<String> = body
-        .lines()
-        .map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!("    {l}")
-            }
-        })
-        .collect();
+    // the http block's body, indented one level (blank lines stay empty)
+    let mut indented = String::with_capacity(body.len() + body.len() / 8);
+    for (i, line) in body.lines().enumerate() {
+        if i > 0 {
+            indented.push('\n');
+        }
+        if !line.is_empty() {
+            indented.push_str("    ");
+            indented.push_str(line);
+        }
+    }
     let connections = proxy.worker_connections.max(16);
     let main = Main {
         header,
         rlimit: connections.saturating_mul(2),
         connections,
-        body: indented.join("\n"),
+        body: indented,
     };
     let text = main
         .render()
@@ -224,7 +240,7 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
 }
 
 struct Builder<'a> {
-    stack: &'a Stack,
+    services: std::collections::HashMap<&'a str, &'a crate::model::Service>,
     proxy: &'a Proxy,
     full: bool,
     bootstrap: bool,
@@ -335,12 +351,13 @@ impl Builder<'_> {
     /// published address, the others the service name on the compose network.
     fn upstreams(&self, resolve: bool) -> Result<Vec<UpstreamView>> {
         let mut out: Vec<UpstreamView> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for r in self.routes() {
             let Action::Proxy(u) = &r.action else {
                 continue;
             };
             let name = upstream_name(u.service.as_str(), u.port.get());
-            if out.iter().any(|v| v.name == name) {
+            if !seen.insert(name.clone()) {
                 continue;
             }
             let address = self.address(u.service.as_str(), u.port.get())?;
@@ -358,8 +375,8 @@ impl Builder<'_> {
             return Ok(format!("{service}:{port}"));
         }
         let s = self
-            .stack
-            .service(service)
+            .services
+            .get(service)
             .ok_or_else(|| Error::invalid("route target", service, "no such service"))?;
         s.ports
             .iter()

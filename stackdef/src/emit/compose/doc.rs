@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::emit::yaml::{Str, StrRef};
 use crate::model::ExtValue;
 
 /// A mapping that keeps its keys in order (services in declaration order).
@@ -30,7 +31,7 @@ impl<T: Serialize> Serialize for Ordered<T> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(&StrRef(k), v)?;
         }
         map.end()
     }
@@ -69,7 +70,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum Scalar {
-    Str(String),
+    Str(Str),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -78,7 +79,7 @@ pub(crate) enum Scalar {
 impl fmt::Display for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Scalar::Str(s) => f.write_str(s),
+            Scalar::Str(s) => f.write_str(&s.0),
             Scalar::Int(i) => write!(f, "{i}"),
             Scalar::Float(x) => write!(f, "{x}"),
             Scalar::Bool(b) => write!(f, "{b}"),
@@ -90,22 +91,22 @@ impl fmt::Display for Scalar {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
+    One(Str),
+    Many(Vec<Str>),
 }
 
 /// `KEY=value` list or `KEY: value` mapping (environment, labels, build args).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum Pairs {
-    List(Vec<String>),
+    List(Vec<Str>),
     Map(Ordered<Option<Scalar>>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub(crate) struct File {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<Scalar>,
     #[serde(default)]
@@ -123,13 +124,13 @@ pub(crate) struct File {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum BuildDoc {
-    Context(String),
+    Context(Str),
     Long {
-        context: String,
+        context: Str,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        dockerfile: Option<String>,
+        dockerfile: Option<Str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        target: Option<String>,
+        target: Option<Str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         args: Option<Pairs>,
     },
@@ -139,17 +140,17 @@ pub(crate) enum BuildDoc {
 #[serde(untagged)]
 pub(crate) enum PortDoc {
     Number(u32),
-    Short(String),
+    Short(Str),
     Long {
         target: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         published: Option<Scalar>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        host_ip: Option<String>,
+        host_ip: Option<Str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        protocol: Option<String>,
+        protocol: Option<Str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        mode: Option<String>,
+        mode: Option<Str>,
     },
 }
 
@@ -162,13 +163,13 @@ pub(crate) struct TmpfsOpts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum MountDoc {
-    Short(String),
+    Short(Str),
     Long {
         #[serde(rename = "type")]
-        kind: String,
+        kind: Str,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        source: Option<String>,
-        target: String,
+        source: Option<Str>,
+        target: Str,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         read_only: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,13 +181,13 @@ pub(crate) enum MountDoc {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServiceNetworkDoc {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum NetworksDoc {
-    List(Vec<String>),
+    List(Vec<Str>),
     Map(Ordered<Option<ServiceNetworkDoc>>),
 }
 
@@ -194,7 +195,7 @@ pub(crate) enum NetworksDoc {
 #[serde(deny_unknown_fields)]
 pub(crate) struct DependDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
+    pub condition: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<bool>,
 }
@@ -202,7 +203,7 @@ pub(crate) struct DependDoc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum DependsDoc {
-    List(Vec<String>),
+    List(Vec<Str>),
     Map(Ordered<DependDoc>),
 }
 
@@ -212,15 +213,15 @@ pub(crate) struct HealthDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<OneOrMany>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<String>,
+    pub interval: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
+    pub timeout: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<Scalar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_period: Option<String>,
+    pub start_period: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_interval: Option<String>,
+    pub start_interval: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable: Option<bool>,
 }
@@ -256,7 +257,7 @@ pub(crate) struct DeployDoc {
 #[serde(deny_unknown_fields)]
 pub(crate) struct LoggingDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
+    pub driver: Option<Str>,
     #[serde(default, skip_serializing_if = "Ordered::is_empty")]
     pub options: Ordered<Scalar>,
 }
@@ -264,19 +265,19 @@ pub(crate) struct LoggingDoc {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub(crate) struct ServiceDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
+    pub image: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<BuildDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub container_name: Option<String>,
+    pub container_name: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<OneOrMany>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<OneOrMany>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
+    pub working_dir: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_file: Option<OneOrMany>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,7 +297,7 @@ pub(crate) struct ServiceDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restart: Option<String>,
+    pub restart: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy: Option<DeployDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -304,23 +305,23 @@ pub(crate) struct ServiceDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<LoggingDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub profiles: Vec<String>,
+    pub profiles: Vec<Str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extra_hosts: Vec<String>,
+    pub extra_hosts: Vec<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub security_opt: Vec<String>,
+    pub security_opt: Vec<Str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cap_add: Vec<String>,
+    pub cap_add: Vec<Str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cap_drop: Vec<String>,
+    pub cap_drop: Vec<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_grace_period: Option<String>,
+    pub stop_grace_period: Option<Str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<String>,
+    pub secrets: Vec<Str>,
     #[serde(flatten)]
     pub extra: Ordered<ExtValue>,
 }
@@ -328,14 +329,14 @@ pub(crate) struct ServiceDoc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SubnetDoc {
-    pub subnet: String,
+    pub subnet: Str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IpamDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
+    pub driver: Option<Str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<SubnetDoc>,
 }
@@ -344,9 +345,9 @@ pub(crate) struct IpamDoc {
 #[serde(deny_unknown_fields)]
 pub(crate) struct NetworkDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
+    pub driver: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -359,9 +360,9 @@ pub(crate) struct NetworkDoc {
 #[serde(deny_unknown_fields)]
 pub(crate) struct VolumeDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
+    pub driver: Option<Str>,
     #[serde(default, skip_serializing_if = "Ordered::is_empty")]
     pub driver_opts: Ordered<Scalar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -372,7 +373,7 @@ pub(crate) struct VolumeDoc {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecretDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
+    pub file: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
+    pub environment: Option<Str>,
 }

@@ -7,7 +7,7 @@ use super::doc::{
     BuildDoc, DependsDoc, DeployDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc, OneOrMany,
     Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, VolumeDoc,
 };
-use crate::emit::yaml;
+use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
     Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, EnvSpec, EnvVar, ExtValue,
@@ -624,7 +624,7 @@ fn healthcheck(h: &HealthDoc) -> Result<Healthcheck> {
             }
         },
     };
-    let d = |f: &str, v: &Option<String>| v.as_deref().map(|v| parse_duration(f, v)).transpose();
+    let d = |f: &str, v: &Option<Str>| v.as_deref().map(|v| parse_duration(f, v)).transpose();
     Ok(Healthcheck {
         test,
         interval: d("healthcheck.interval", &h.interval)?,

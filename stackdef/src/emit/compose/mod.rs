@@ -12,11 +12,11 @@ use doc::{
 };
 pub use import::{parse, parse_named};
 
-use crate::emit::yaml;
+use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
     Build, Command, DependsOn, Deploy, ExtValue, HealthTest, Healthcheck, Mount, Network,
-    PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack, Text, Volume,
+    PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack, Volume,
     format_duration, no_control,
 };
 
@@ -51,6 +51,11 @@ pub fn to_yaml(stack: &Stack) -> Result<String> {
 /// stack is refused with every problem listed.
 pub fn to_yaml_with(stack: &Stack, options: ComposeOptions) -> Result<String> {
     crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    yaml_of_valid(stack, options)
+}
+
+/// [`to_yaml_with`] for a stack already validated.
+pub(crate) fn yaml_of_valid(stack: &Stack, options: ComposeOptions) -> Result<String> {
     for s in &stack.services {
         plain_fields(s)?;
     }
@@ -66,12 +71,17 @@ struct Emitter {
     options: ComposeOptions,
 }
 
-fn esc(s: &str) -> String {
-    s.replace('$', "$$")
+fn esc(s: &str) -> Str {
+    Str(s.replace('$', "$$"))
 }
 
-fn dur(field: &str, d: Option<Duration>) -> Result<Option<String>> {
-    d.map(|d| format_duration(field, d)).transpose()
+fn str(s: impl ToString) -> Str {
+    Str(s.to_string())
+}
+
+/// A duration in compose syntax; `field` names it in an error (built only then).
+fn dur(field: impl Fn() -> String, d: Option<Duration>) -> Result<Option<Str>> {
+    d.map(|d| format_duration(&field(), d).map(Str)).transpose()
 }
 
 fn ext(fields: &[(String, ExtValue)]) -> Ordered<ExtValue> {
@@ -83,7 +93,7 @@ fn pairs(items: &[(String, String)]) -> Option<Pairs> {
         Pairs::List(
             items
                 .iter()
-                .map(|(k, v)| format!("{}={}", esc(k), esc(v)))
+                .map(|(k, v)| Str(format!("{}={}", esc(k), esc(v))))
                 .collect(),
         )
     })
@@ -103,7 +113,7 @@ impl Emitter {
             .collect::<Result<Vec<_>>>()?;
         Ok(File {
             name: match self.options.target {
-                ComposeTarget::Spec => Some(stack.name.to_string()),
+                ComposeTarget::Spec => Some(str(&stack.name)),
                 ComposeTarget::DockerCompose1 => None,
             },
             version: None,
@@ -129,14 +139,14 @@ impl Emitter {
 
     fn service(&self, s: &Service) -> Result<ServiceDoc> {
         let (image, build) = match &s.source {
-            Source::Image(i) => (Some(i.to_string()), None),
-            Source::Build(b, tag) => (tag.as_ref().map(ToString::to_string), Some(build_doc(b))),
+            Source::Image(i) => (Some(str(i)), None),
+            Source::Build(b, tag) => (tag.as_ref().map(str), Some(build_doc(b))),
         };
         let at = |field: &str| format!("services.{}.{field}", s.name);
         Ok(ServiceDoc {
             image,
             build,
-            container_name: s.container_name.as_ref().map(ToString::to_string),
+            container_name: s.container_name.as_ref().map(str),
             entrypoint: s.entrypoint.as_ref().map(command),
             command: s.command.as_ref().map(command),
             user: s.user.as_deref().map(esc),
@@ -149,16 +159,12 @@ impl Emitter {
                 Pairs::List(
                     s.environment
                         .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
+                        .map(|(k, v)| Str(format!("{k}={v}")))
                         .collect(),
                 )
             }),
             ports: s.ports.iter().map(port).collect(),
-            expose: s
-                .expose
-                .iter()
-                .map(|p| Scalar::Str(p.to_string()))
-                .collect(),
+            expose: s.expose.iter().map(|p| Scalar::Str(str(p))).collect(),
             volumes: s.mounts.iter().map(mount).collect(),
             tmpfs: None,
             networks: networks(s),
@@ -175,23 +181,23 @@ impl Emitter {
                 options: Ordered(
                     l.options
                         .iter()
-                        .map(|(k, v)| (esc(k), Scalar::Str(esc(v))))
+                        .map(|(k, v)| (esc(k).0, Scalar::Str(esc(v))))
                         .collect(),
                 ),
             }),
-            profiles: s.profiles.clone(),
+            profiles: s.profiles.iter().map(str).collect(),
             extra_hosts: s
                 .extra_hosts
                 .iter()
-                .map(|(h, ip)| format!("{h}:{ip}"))
+                .map(|(h, ip)| Str(format!("{h}:{ip}")))
                 .collect(),
             read_only: s.read_only.then_some(true),
             security_opt: s.security_opt.iter().map(|o| esc(o)).collect(),
-            cap_add: s.cap_add.clone(),
-            cap_drop: s.cap_drop.clone(),
+            cap_add: s.cap_add.iter().map(str).collect(),
+            cap_drop: s.cap_drop.iter().map(str).collect(),
             init: s.init,
-            stop_grace_period: dur(&at("stop_grace_period"), s.stop_grace_period)?,
-            secrets: s.secrets.iter().map(ToString::to_string).collect(),
+            stop_grace_period: dur(|| at("stop_grace_period"), s.stop_grace_period)?,
+            secrets: s.secrets.iter().map(str).collect(),
             extra: ext(&s.extensions),
         })
     }
@@ -211,7 +217,7 @@ impl Emitter {
                 self.newer_only(s, &format!("depends_on.{service}.restart"), "true")?;
             }
             let doc = DependDoc {
-                condition: Some(condition.as_str().to_owned()),
+                condition: Some(condition.as_str().into()),
                 restart: restart.then_some(true),
             };
             entries.push((service.to_string(), doc));
@@ -222,22 +228,22 @@ impl Emitter {
     fn healthcheck(&self, s: &Service, h: &Healthcheck) -> Result<HealthDoc> {
         let at = |field: &str| format!("services.{}.healthcheck.{field}", s.name);
         let test = match &h.test {
-            HealthTest::Exec(args) => std::iter::once("CMD".to_owned())
-                .chain(args.iter().map(Text::to_string))
+            HealthTest::Exec(args) => std::iter::once(Str::from("CMD"))
+                .chain(args.iter().map(str))
                 .collect(),
-            HealthTest::Shell(cmd) => vec!["CMD-SHELL".to_owned(), cmd.to_string()],
-            HealthTest::Disabled => vec!["NONE".to_owned()],
+            HealthTest::Shell(cmd) => vec!["CMD-SHELL".into(), str(cmd)],
+            HealthTest::Disabled => vec!["NONE".into()],
         };
         if let Some(d) = h.start_interval {
             self.newer_only(s, "healthcheck.start_interval", &format!("{d:?}"))?;
         }
         Ok(HealthDoc {
             test: Some(OneOrMany::Many(test)),
-            interval: dur(&at("interval"), h.interval)?,
-            timeout: dur(&at("timeout"), h.timeout)?,
+            interval: dur(|| at("interval"), h.interval)?,
+            timeout: dur(|| at("timeout"), h.timeout)?,
             retries: h.retries.map(|r| Scalar::Int(r.into())),
-            start_period: dur(&at("start_period"), h.start_period)?,
-            start_interval: dur(&at("start_interval"), h.start_interval)?,
+            start_period: dur(|| at("start_period"), h.start_period)?,
+            start_interval: dur(|| at("start_interval"), h.start_interval)?,
             disable: None,
         })
     }
@@ -258,7 +264,7 @@ impl Emitter {
                 }
                 SecretDoc {
                     file: None,
-                    environment: Some(var.to_string()),
+                    environment: Some(str(var)),
                 }
             }
         })
@@ -318,7 +324,7 @@ fn build_doc(b: &Build) -> BuildDoc {
             Pairs::List(
                 b.args
                     .iter()
-                    .map(|(k, v)| format!("{}={v}", esc(k)))
+                    .map(|(k, v)| Str(format!("{}={v}", esc(k))))
                     .collect(),
             )
         }),
@@ -327,8 +333,8 @@ fn build_doc(b: &Build) -> BuildDoc {
 
 fn command(c: &Command) -> OneOrMany {
     match c {
-        Command::Exec(args) => OneOrMany::Many(args.iter().map(Text::to_string).collect()),
-        Command::Shell(s) => OneOrMany::One(s.to_string()),
+        Command::Exec(args) => OneOrMany::Many(args.iter().map(str).collect()),
+        Command::Shell(s) => OneOrMany::One(str(s)),
     }
 }
 
@@ -346,7 +352,7 @@ fn port(p: &PortMapping) -> PortDoc {
         s.push(':');
     }
     s.push_str(&format!("{}/{}", p.target, p.protocol.as_str()));
-    PortDoc::Short(s)
+    PortDoc::Short(Str(s))
 }
 
 /// Short syntax where it is unambiguous; long syntax for tmpfs and paths holding `:` or `,`.
@@ -359,21 +365,24 @@ fn mount(m: &Mount) -> MountDoc {
             target,
             read_only,
         } if !ambiguous(target) => {
-            MountDoc::Short(format!("{source}:{}{}", esc(target), ro(*read_only)))
+            MountDoc::Short(Str(format!("{source}:{}{}", esc(target), ro(*read_only))))
         }
         Mount::Bind {
             source,
             target,
             read_only,
-        } if !ambiguous(source) && !ambiguous(target) => {
-            MountDoc::Short(format!("{}:{}{}", esc(source), esc(target), ro(*read_only)))
-        }
+        } if !ambiguous(source) && !ambiguous(target) => MountDoc::Short(Str(format!(
+            "{}:{}{}",
+            esc(source),
+            esc(target),
+            ro(*read_only)
+        ))),
         Mount::Anonymous { target } if !ambiguous(target) => MountDoc::Short(esc(target)),
         Mount::Volume {
             source,
             target,
             read_only,
-        } => long_mount("volume", Some(source.to_string()), target, *read_only, None),
+        } => long_mount("volume", Some(str(source)), target, *read_only, None),
         Mount::Bind {
             source,
             target,
@@ -394,13 +403,13 @@ fn mount(m: &Mount) -> MountDoc {
 
 fn long_mount(
     kind: &str,
-    source: Option<String>,
+    source: Option<Str>,
     target: &str,
     read_only: bool,
     tmpfs: Option<TmpfsOpts>,
 ) -> MountDoc {
     MountDoc::Long {
-        kind: kind.to_owned(),
+        kind: kind.into(),
         source,
         target: esc(target),
         read_only: read_only.then_some(true),
@@ -414,7 +423,7 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
     }
     if s.networks.iter().all(|n| n.aliases.is_empty()) {
         return Some(NetworksDoc::List(
-            s.networks.iter().map(|n| n.network.to_string()).collect(),
+            s.networks.iter().map(|n| str(&n.network)).collect(),
         ));
     }
     Some(NetworksDoc::Map(Ordered(
@@ -422,7 +431,7 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
             .iter()
             .map(|n| {
                 let doc = (!n.aliases.is_empty()).then(|| ServiceNetworkDoc {
-                    aliases: n.aliases.clone(),
+                    aliases: n.aliases.iter().map(str).collect(),
                 });
                 (n.network.to_string(), doc)
             })
@@ -430,20 +439,20 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
     )))
 }
 
-fn restart(r: Restart) -> String {
+fn restart(r: Restart) -> Str {
     match r {
-        Restart::No => "no".to_owned(),
-        Restart::Always => "always".to_owned(),
-        Restart::OnFailure(None) => "on-failure".to_owned(),
-        Restart::OnFailure(Some(n)) => format!("on-failure:{n}"),
-        Restart::UnlessStopped => "unless-stopped".to_owned(),
+        Restart::No => "no".into(),
+        Restart::Always => "always".into(),
+        Restart::OnFailure(None) => "on-failure".into(),
+        Restart::OnFailure(Some(n)) => Str(format!("on-failure:{n}")),
+        Restart::UnlessStopped => "unless-stopped".into(),
     }
 }
 
 fn resources(r: &Resources) -> ResourcesDoc {
     ResourcesDoc {
-        cpus: r.cpus.map(|c| Scalar::Str(c.to_string())),
-        memory: r.memory.map(|m| Scalar::Str(m.to_string())),
+        cpus: r.cpus.map(|c| Scalar::Str(str(c))),
+        memory: r.memory.map(|m| Scalar::Str(str(m))),
     }
 }
 
@@ -466,9 +475,7 @@ fn network(n: &Network) -> (String, Option<NetworkDoc>) {
         external: n.external.then_some(true),
         ipam: n.subnet.map(|s| IpamDoc {
             driver: None,
-            config: vec![SubnetDoc {
-                subnet: s.to_string(),
-            }],
+            config: vec![SubnetDoc { subnet: str(s) }],
         }),
     };
     (
@@ -484,7 +491,7 @@ fn volume(v: &Volume) -> (String, Option<VolumeDoc>) {
         driver_opts: Ordered(
             v.driver_opts
                 .iter()
-                .map(|(k, o)| (esc(k), Scalar::Str(esc(o))))
+                .map(|(k, o)| (esc(k).0, Scalar::Str(esc(o))))
                 .collect(),
         ),
         external: v.external.then_some(true),

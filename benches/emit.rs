@@ -1,0 +1,28 @@
+//! `cargo bench --bench emit`: validate + all three emitters on synthetic stacks of 10 to
+//! 10,000 services, against the floor: serde_yaml alone serializing the same compose document.
+//! Read the ratios in the output (see `benches/run.sh` for the whole set of figures).
+
+use stackdef_examples::synthetic;
+
+fn main() {
+    divan::main();
+}
+
+const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
+
+/// validate + compose + nginx + env template.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn validate_and_emit(bencher: divan::Bencher, n: usize) {
+    let stack = synthetic::stack(n).expect("stack");
+    bencher.bench_local(|| synthetic::validate_and_emit(divan::black_box(&stack)).expect("emit"));
+}
+
+/// The floor: serde_yaml serializing the compose document of the same stack (parsed from our own
+/// output, so it holds exactly the same data).
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn serde_yaml_floor(bencher: divan::Bencher, n: usize) {
+    let stack = synthetic::stack(n).expect("stack");
+    let yaml = stackdef::emit::compose::to_yaml(&stack).expect("emit");
+    let value: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("parse");
+    bencher.bench_local(|| serde_yaml::to_string(divan::black_box(&value)).expect("serialize"));
+}
