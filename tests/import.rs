@@ -133,6 +133,22 @@ fn control_characters_in_plain_fields_are_refused_on_emit() {
     assert!(compose::to_yaml(&stack).is_err());
 }
 
+/// Found by the property test: a label key holding `=` (or empty) cannot be written as
+/// `key=value` and read back, so it is refused.
+#[test]
+fn regression_label_key_with_equals_sign_is_refused() {
+    let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
+    for key in ["=", "", "a=b"] {
+        stack.service_mut("a").unwrap().labels = vec![(key.into(), "".into())];
+        match compose::to_yaml(&stack) {
+            Err(Error::Invalid { field, value, .. }) => {
+                assert_eq!((field.as_str(), value.as_str()), ("services.a.labels", key))
+            }
+            other => panic!("{key:?}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn bad_values_name_field_and_value() {
     let cases = [

@@ -7,3 +7,10 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*/*.rs");
 }
+
+/// Every example stack compiles through the macro as a program of its own.
+#[test]
+fn ui_pass() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui-pass/*.rs");
+}

@@ -154,3 +154,35 @@ fn example_check_flag_catches_a_hand_edited_file() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_full_disk_leaves_the_previous_files() {
+    // a 64 KiB tmpfs in a private mount namespace: a 5-service stack fits, 1,000 services do not
+    let dir = support::scratch("write-full-disk");
+    let script = format!(
+        "set -e; mount -t tmpfs -o size=64k tmpfs '{d}'; \
+         cargo run -q --example synthetic -- 5 '{d}'; \
+         cp '{d}/docker-compose.yml' '{d}.before'; \
+         if cargo run -q --example synthetic -- 1000 '{d}' 2>'{d}.err'; then echo WROTE; else echo REFUSED; fi; \
+         cmp '{d}/docker-compose.yml' '{d}.before' && echo INTACT; \
+         ls -a '{d}' | grep -c 'tmp$' || true",
+        d = dir.display()
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .current_dir(support::root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let err = std::fs::read_to_string(format!("{}.err", dir.display())).unwrap_or_default();
+    assert!(
+        stdout.contains("REFUSED") && stdout.contains("INTACT"),
+        "{stdout}\n{err}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(
+        stdout.trim_end().ends_with('0'),
+        "a temporary file was left behind: {stdout}"
+    );
+}

@@ -106,8 +106,8 @@ impl fmt::Display for EnvProblem {
 }
 
 /// Reads one value the way docker-compose's env files do: `'…'` literal, `"…"` with `\\`,
-/// `\"` and `\n` escapes, bare values up to a ` #` comment.
-fn unquote(raw: &str) -> Option<String> {
+/// `\"` and `\n` escapes, bare values up to a ` #` comment. `None` for an unclosed quote.
+pub fn read_value(raw: &str) -> Option<String> {
     let raw = raw.trim();
     if let Some(inner) = raw.strip_prefix('\'') {
         return inner.strip_suffix('\'').map(str::to_owned);
@@ -166,7 +166,7 @@ pub fn check_env_file(
         let t = t.strip_prefix("export ").unwrap_or(t);
         let parsed = t
             .split_once('=')
-            .and_then(|(k, v)| Some((k.trim(), unquote(v)?)));
+            .and_then(|(k, v)| Some((k.trim(), read_value(v)?)));
         let Some((key, value)) = parsed.filter(|(k, _)| crate::EnvKey::new(*k).is_ok()) else {
             let variable = t.split('=').next().unwrap_or("").chars().take(40).collect();
             problems.push(EnvProblem {

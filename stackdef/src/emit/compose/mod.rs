@@ -299,6 +299,21 @@ fn plain_fields(s: &Service) -> Result<()> {
         no_control(&at("labels"), k)?;
         no_control(&at("labels"), v)?;
     }
+    // labels and build arguments are written `key=value`: the key cannot hold `=`
+    let keyed = s.labels.iter().map(|(k, _)| ("labels", k));
+    let args: Vec<(&str, &String)> = match &s.source {
+        Source::Build(b, _) => b.args.iter().map(|(k, _)| ("build.args", k)).collect(),
+        Source::Image(_) => Vec::new(),
+    };
+    for (field, key) in keyed.chain(args) {
+        if key.is_empty() || key.contains('=') {
+            return Err(Error::invalid(
+                at(field),
+                key,
+                "a key must be non-empty and hold no `=`",
+            ));
+        }
+    }
     for (host, _) in &s.extra_hosts {
         no_control(&at("extra_hosts"), host)?;
     }

@@ -1,0 +1,15 @@
+//! Arbitrary bytes into the compose importer: never a panic; and whatever imports and emits
+//! again must import to the same stack (emit → parse is a fixed point).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use stackdef::emit::compose;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(stack) = compose::parse_named(text, "fuzz".parse().expect("name")) else { return };
+    let Ok(yaml) = compose::to_yaml(&stack) else { return };
+    let back = compose::parse(&yaml).expect("our own output imports");
+    assert_eq!(back.services, stack.services, "emit → parse changed the services:\n{yaml}");
+    assert_eq!(compose::to_yaml(&back).expect("emits again"), yaml);
+});

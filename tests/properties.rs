@@ -1,0 +1,342 @@
+//! Property tests across the library: any stack the API accepts emits files that read back as
+//! the stack says; any string in any field is refused with a typed error or read back exactly;
+//! no secret value is ever printed. Seeds are fixed (`STACKDEF_SEED` picks another) so a failure
+//! reproduces; `STACKDEF_CASES` sets the number of cases (default 2,000).
+
+mod support;
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngSeed, TestRunner};
+use stackdef::emit::compose;
+use stackdef::emit::env::{Profile, check_env_file, read_value, to_template};
+use stackdef::{
+    Command, EnvKey, EnvSpec, EnvVar, Error, Image, Mount, PortMapping, Quoted, Route, Service,
+    ServiceName, Stack, Text, VolumeName,
+};
+use support::nginx_parse::parse;
+
+fn runner(cases: u32) -> TestRunner {
+    let seed = std::env::var("STACKDEF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_5eed);
+    let cases = std::env::var("STACKDEF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(cases);
+    TestRunner::new(Config {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+/// Strings worth trying in every field: anything, and a catalogue of hostile ones.
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => any::<String>(),
+        2 => "[ -~]{0,20}",
+        2 => prop::sample::select(vec![
+            "22:22", "no", "yes", "on", "<<", "=", "~", "null", "1_000", "2024-01-01", "0x1F", ".inf",
+            "a: b", "- x", "#x", "x #y", "'q'", "\"dq\"", "$HOME", "$$", "${X}", "a\nb: injected",
+            "{x}", "[x]", "*a", "&a", "!x", "%x", "@x", "`x", "\u{85}", "\u{2028}", "\u{feff}x",
+            "\r\n", "\0", "\t", " ", "", "stackdefqz0z", ";", "}", "\\", "\\\"",
+        ]).prop_map(str::to_owned),
+        1 => "[a-z]{0,3}".prop_map(|s| s.repeat(5000)),
+    ]
+}
+
+fn image() -> impl Strategy<Value = Image> {
+    prop::sample::select(vec![
+        "nginx:1.27",
+        "postgres:15",
+        "no",
+        "yes:22",
+        "registry.example.com:5000/a/b:1.0",
+        "on",
+    ])
+    .prop_map(|s| Image::parse(s).expect("valid image"))
+}
+
+fn service(i: usize) -> impl Strategy<Value = Service> {
+    (
+        image(),
+        prop::collection::vec(any_text(), 0..3),
+        prop::collection::vec(any_text(), 0..3),
+        proptest::option::of(any_text()),
+        prop::collection::vec((any_text(), any_text()), 0..2),
+        any::<bool>(),
+    )
+        .prop_map(move |(image, env, args, user, labels, mount)| {
+            let mut s = Service::builder()
+                .name(ServiceName::new(format!("svc{i}")).expect("name"))
+                .source(image)
+                .build();
+            for (k, v) in env.into_iter().enumerate() {
+                s.set_env(EnvKey::new(format!("V{k}")).expect("key"), Text::lit(v));
+            }
+            if !args.is_empty() {
+                s.command = Some(Command::Exec(args.into_iter().map(Text::lit).collect()));
+            }
+            s.user = user;
+            s.labels = labels;
+            s.ports = vec![PortMapping::new(20000 + i as u16, 80).expect("port")];
+            if mount {
+                s.mounts = vec![
+                    Mount::volume(VolumeName::new("data").expect("v"), "/data").expect("mount"),
+                ];
+            }
+            s
+        })
+}
+
+fn stack() -> impl Strategy<Value = Stack> {
+    (1usize..4)
+        .prop_flat_map(|n| (0..n).map(service).collect::<Vec<_>>())
+        .prop_map(|services| {
+            Stack::builder()
+                .name("prop".parse().expect("name"))
+                .services(services)
+                .volumes(vec![stackdef::Volume::new(
+                    VolumeName::new("data").expect("v"),
+                )])
+                .build()
+        })
+}
+
+/// Emits `stack`; an error must be a typed error naming a field of a service.
+fn emit_or_refuse(stack: &Stack) -> Option<String> {
+    match compose::to_yaml(stack) {
+        Ok(yaml) => Some(yaml),
+        Err(Error::Invalid { field, .. }) => {
+            assert!(
+                field.starts_with("services.svc"),
+                "refused without naming the field: {field}"
+            );
+            None
+        }
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+#[test]
+fn compose_reads_back_as_the_stack_says() {
+    let emitted = std::cell::Cell::new(0);
+    runner(2000)
+        .run(&stack(), |stack| {
+            let Some(yaml) = emit_or_refuse(&stack) else {
+                return Ok(());
+            };
+            emitted.set(emitted.get() + 1);
+            let back =
+                compose::parse(&yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
+            prop_assert_eq!(&back.services, &stack.services, "{}", yaml);
+            prop_assert_eq!(compose::to_yaml(&back).expect("re-emit"), yaml);
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        emitted.get() > 200,
+        "too few stacks were emitted to judge ({})",
+        emitted.get()
+    );
+}
+
+#[test]
+fn a_sample_passes_the_compose_schema_and_docker_compose() {
+    let dir = support::scratch("prop-compose");
+    let mut files = Vec::new();
+    let mut runner = runner(400);
+    let strategy = stack();
+    while files.len() < 60 {
+        let stack = strategy.new_tree(&mut runner).expect("tree").current();
+        if emit_or_refuse(&stack).is_some() {
+            let path = dir.join(format!("c{}.yml", files.len()));
+            let v1 = compose::ComposeOptions {
+                target: compose::ComposeTarget::DockerCompose1,
+            };
+            std::fs::write(&path, compose::to_yaml_with(&stack, v1).expect("emits")).unwrap();
+            files.push(path);
+        }
+    }
+    // one call for the schema, docker-compose on a sample of them
+    let tool = support::tool("STACKDEF_CHECK_JSONSCHEMA", "check-jsonschema");
+    let (ok, out) = support::run(
+        std::process::Command::new(tool)
+            .args(["--builtin-schema", "vendor.compose-spec"])
+            .args(&files),
+    );
+    assert!(ok, "{out}");
+    let env = dir.join("empty.env");
+    std::fs::write(&env, "").unwrap();
+    for f in files.iter().step_by(6) {
+        support::check_docker_compose(f, &env);
+    }
+}
+
+#[test]
+fn nginx_strings_never_add_a_directive() {
+    let baseline = |value: &Quoted| {
+        let mut api = Service::builder()
+            .name(ServiceName::from_static("api"))
+            .source(Image::parse("api:1").unwrap())
+            .build();
+        api.expose = vec![stackdef::PortRange::new(80, 80).unwrap()];
+        let mut proxy = stackdef::Proxy::new(
+            "nginx.conf",
+            stackdef::Placement::Frontend(ServiceName::from_static("api")),
+        )
+        .unwrap();
+        let mut server =
+            stackdef::Server::new(vec!["example.com".parse().unwrap()], stackdef::Tls::Off);
+        server.csp = Some(value.clone());
+        server
+            .routes
+            .push(Route::respond("/x", 200, value.as_str()).unwrap());
+        proxy.servers.push(server);
+        let stack = Stack::builder()
+            .name("p".parse().unwrap())
+            .services(vec![api])
+            .proxies(vec![proxy])
+            .build();
+        parse(&stackdef::emit::nginx::to_files(&stack).unwrap()[0].1).unwrap()
+    };
+    let shape = baseline(&Quoted::new("benign").unwrap()).shape();
+    runner(3000)
+        .run(&any_text(), |s| {
+            match Quoted::new(s.as_str()) {
+                Err(Error::Invalid { field, .. }) => prop_assert_eq!(field, "quoted value"),
+                Err(e) => return Err(TestCaseError::fail(e.to_string())),
+                Ok(q) => {
+                    let tree = baseline(&q);
+                    prop_assert_eq!(tree.shape(), shape.clone());
+                    let all = tree.descendants();
+                    let csp = all
+                        .iter()
+                        .find(|d| d.name == "add_header" && d.args[0] == "Content-Security-Policy")
+                        .unwrap();
+                    prop_assert_eq!(&csp.args[1], &s);
+                    let ret = all.iter().find(|d| d.name == "return").unwrap();
+                    prop_assert_eq!(&ret.args[1], &s);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_sample_of_hostile_nginx_files_passes_nginx_t() {
+    let dir = support::scratch("prop-nginx");
+    let mut runner = runner(200);
+    let strategy = any_text();
+    let mut written = 0;
+    while written < 25 {
+        let s = strategy.new_tree(&mut runner).expect("tree").current();
+        let Ok(q) = Quoted::new(s.as_str()) else {
+            continue;
+        };
+        let mut api = Service::builder()
+            .name(ServiceName::from_static("api"))
+            .source(Image::parse("api:1").unwrap())
+            .build();
+        api.ports = vec![PortMapping::new(8000, 8000).unwrap()];
+        let mut proxy =
+            stackdef::Proxy::new(&format!("p{written}.conf"), stackdef::Placement::Host).unwrap();
+        let mut server = stackdef::Server::new(
+            vec!["example.com".parse().unwrap()],
+            stackdef::Tls::LetsEncrypt,
+        );
+        server.csp = Some(q.clone());
+        server
+            .routes
+            .push(Route::respond("/x", 200, q.as_str()).unwrap());
+        server
+            .routes
+            .push(Route::proxy("/", ServiceName::from_static("api"), 8000).unwrap());
+        proxy.servers.push(server);
+        let stack = Stack::builder()
+            .name("p".parse().unwrap())
+            .services(vec![api])
+            .proxies(vec![proxy])
+            .build();
+        for (name, text) in stackdef::emit::nginx::to_files(&stack).unwrap() {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        written += 1;
+    }
+    // `nginx -t` on every file, in private namespaces with throwaway certificates
+    support::live_nginx("syntax", &dir);
+}
+
+#[test]
+fn env_template_values_read_back_exactly() {
+    runner(3000)
+        .run(&any_text(), |s| {
+            let spec = EnvSpec::new("G", "d").unwrap().default(&s);
+            match EnvVar::new("V", spec) {
+                Err(Error::Invalid { field, .. }) => prop_assert_eq!(field, "default of V"),
+                Err(e) => return Err(TestCaseError::fail(e.to_string())),
+                Ok(var) => {
+                    let mut stack = Stack::builder().name("p".parse().unwrap()).build();
+                    let mut a = Service::builder()
+                        .name(ServiceName::from_static("a"))
+                        .source(Image::parse("a:1").unwrap())
+                        .build();
+                    a.set_env(var.key(), var.text());
+                    stack.services.push(a);
+                    stack.env.push(var);
+                    let template = to_template(&stack, ".env").unwrap();
+                    let line = template.lines().find(|l| l.starts_with("V=")).unwrap();
+                    prop_assert_eq!(read_value(&line[2..]), Some(s.clone()), "{}", line);
+                    prop_assert_eq!(
+                        template
+                            .lines()
+                            .filter(|l| !l.starts_with('#') && !l.is_empty())
+                            .count(),
+                        1
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn secret_values_are_never_printed() {
+    let stack = {
+        let secret = EnvVar::new(
+            "API_SECRET",
+            EnvSpec::new("G", "a secret").unwrap().secret(40),
+        )
+        .unwrap();
+        let mut a = Service::builder()
+            .name(ServiceName::from_static("a"))
+            .source(Image::parse("a:1").unwrap())
+            .build();
+        a.set_env(secret.key(), secret.text());
+        Stack::builder()
+            .name("p".parse().unwrap())
+            .services(vec![a])
+            .env(vec![secret])
+            .build()
+    };
+    let files = stackdef::write::render(&stack, &Default::default()).unwrap();
+    runner(2000)
+        .run(&"[!-~]{8,60}", |value| {
+            let text = format!("API_SECRET={value}\nAPI_SECRET='{value}'\n");
+            if let Err(problems) = check_env_file(&stack, &text, Profile::Production) {
+                for p in problems {
+                    prop_assert!(!p.to_string().contains(&value), "{}", p);
+                }
+            }
+            for f in &files {
+                prop_assert!(!f.content.contains(&value));
+            }
+            Ok(())
+        })
+        .unwrap();
+}
