@@ -59,6 +59,18 @@ impl Msg {
         self.push("`");
     }
 
+    /// Appends `; did you mean `s`?` for a suggestion, else `otherwise`.
+    pub const fn suggest(&mut self, suggestion: Option<&str>, otherwise: &str) {
+        match suggestion {
+            Some(s) => {
+                self.push("; did you mean ");
+                self.code(s);
+                self.push("?");
+            }
+            None => self.push(otherwise),
+        }
+    }
+
     /// Appends a number in decimal.
     pub const fn num(&mut self, mut n: u32) {
         let mut digits = [0u8; 10];

@@ -37,12 +37,12 @@ impl RefKind {
             RefKind::Secret => "uses",
         }
     }
-    const fn section(self) -> &'static str {
+    const fn declare_hint(self) -> &'static str {
         match self {
-            RefKind::Service => "services",
-            RefKind::Volume => "volumes",
-            RefKind::Network => "networks",
-            RefKind::Secret => "secrets",
+            RefKind::Service => "; declare it under `services`",
+            RefKind::Volume => "; declare it under `volumes`",
+            RefKind::Network => "; declare it under `networks`",
+            RefKind::Secret => "; declare it under `secrets`",
         }
     }
 }
@@ -162,18 +162,7 @@ impl Defect<'_> {
                 m.push(kind.noun());
                 m.push(" ");
                 m.code(name);
-                match suggestion {
-                    Some(s) => {
-                        m.push("; did you mean ");
-                        m.code(s);
-                        m.push("?");
-                    }
-                    None => {
-                        m.push("; declare it under `");
-                        m.push(kind.section());
-                        m.push("`");
-                    }
-                }
+                m.suggest(suggestion, kind.declare_hint());
             }
             Defect::PortClash {
                 service,
@@ -225,14 +214,7 @@ impl Defect<'_> {
                 m.code(path);
                 m.push(" targets unknown service ");
                 m.code(name);
-                match suggestion {
-                    Some(s) => {
-                        m.push("; did you mean ");
-                        m.code(s);
-                        m.push("?");
-                    }
-                    None => m.push("; declare it under `services`"),
-                }
+                m.suggest(suggestion, RefKind::Service.declare_hint());
             }
             Defect::RoutePort {
                 path,
@@ -269,14 +251,7 @@ impl Defect<'_> {
                 m.code(service);
                 m.push(" reads undeclared variable ");
                 m.code(name);
-                match suggestion {
-                    Some(s) => {
-                        m.push("; did you mean ");
-                        m.code(s);
-                        m.push("?");
-                    }
-                    None => m.push("; declare it in the stack's `env`"),
-                }
+                m.suggest(suggestion, "; declare it in the stack's `env`");
             }
             Defect::UnusedEnv { name } => {
                 m.push("variable ");
