@@ -10,18 +10,21 @@ struct Args {
     out: PathBuf,
     check: bool,
     check_env: Option<PathBuf>,
+    dev_env: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: [--out DIR] [--check] [--check-env FILE]
   --out DIR         write into DIR (default: the example's own deploy directory)
   --check           write nothing; exit 1 with a diff when a file is missing, stale or extra
-  --check-env FILE  check a filled-in env file against the stack (production rules)";
+  --check-env FILE  check a filled-in env file against the stack (production rules)
+  --dev-env FILE    write a development env file with fresh random secrets (mode 0600)";
 
 fn parse_args(default_out: &str) -> Result<Args, String> {
     let mut args = Args {
         out: PathBuf::from(default_out),
         check: false,
         check_env: None,
+        dev_env: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -30,6 +33,9 @@ fn parse_args(default_out: &str) -> Result<Args, String> {
             "--check" => args.check = true,
             "--check-env" => {
                 args.check_env = Some(it.next().ok_or("`--check-env` needs a file")?.into());
+            }
+            "--dev-env" => {
+                args.dev_env = Some(it.next().ok_or("`--dev-env` needs a file")?.into());
             }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -93,6 +99,11 @@ fn run_with(variants: &[Variant], args: &Args) -> Result<bool, Error> {
         let stack = (v.stack)()?;
         if let Some(file) = &args.check_env {
             return check_env(&stack, file);
+        }
+        if let Some(file) = &args.dev_env {
+            write::write_private(file, &stackdef::emit::env::to_dev_env(&stack)?)?;
+            println!("wrote {} (mode 0600) with fresh secrets", file.display());
+            return Ok(true);
         }
         for w in stackdef::check::warnings(&stack) {
             eprintln!("warning: {w}");

@@ -252,3 +252,31 @@ fn check_env_flag_of_the_example() {
         "{text}"
     );
 }
+
+#[test]
+fn development_env_has_fresh_valid_secrets_and_mode_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let stack = inctra::stack().unwrap();
+    let dir = support::scratch("env-dev");
+    let path = dir.join(".env");
+    stackdef::write::write_private(&path, &stackdef::emit::env::to_dev_env(&stack).unwrap())
+        .unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&path).unwrap();
+    // the generated secrets pass even the production rules
+    assert_eq!(check_env_file(&stack, &text, Profile::Production), Ok(()));
+    let secret = |t: &str| {
+        t.lines()
+            .find_map(|l| l.strip_prefix("JWT_SECRET="))
+            .unwrap()
+            .to_owned()
+    };
+    let again = stackdef::emit::env::to_dev_env(&stack).unwrap();
+    assert_ne!(secret(&text), secret(&again), "fresh secrets each time");
+    assert!(secret(&text).len() >= 32);
+    // never over an existing file: it may hold real secrets
+    let err = stackdef::write::write_private(&path, "X=1\n").unwrap_err();
+    assert!(err.to_string().contains("does not overwrite"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}

@@ -213,6 +213,43 @@ fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// Writes a file that holds secrets (a development `.env`): created with mode 0600 (owner
+/// read/write only, on Unix) through a temporary file and a rename, and never over an existing
+/// file, which may hold real secrets: the error names it.
+pub fn write_private(path: &Path, content: &str) -> Result<()> {
+    if path.exists() {
+        return Err(Error::Io {
+            path: path.display().to_string(),
+            message: "exists; stackdef does not overwrite a file that may hold secrets".into(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.stackdef-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp).map_err(|e| io(&tmp, e))?;
+        file.write_all(content.as_bytes())
+            .map_err(|e| io(&tmp, e))?;
+        file.sync_all().map_err(|e| io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// How a file on disk differs from what the stack renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DriftKind {

@@ -40,6 +40,48 @@ pub(crate) fn template_of_valid(stack: &Stack, target: &str) -> Result<String> {
     Ok(out)
 }
 
+/// Writes a development env file for `stack`: defaults filled in and every secret freshly
+/// generated from the operating system's random source (URL-safe, at least 32 characters or
+/// the secret's minimum). Required variables without a default stay empty. Write it with
+/// [`crate::write::write_private`], which creates it readable by its owner only.
+pub fn to_dev_env(stack: &Stack) -> Result<String> {
+    crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    let mut out = format!(
+        "{}\n# Development values: the secrets below were generated for this file alone.\n",
+        super::header(stack)
+    );
+    for v in &stack.env {
+        let value = match (v.is_secret(), v.default_value()) {
+            (true, _) => loop {
+                // a random string may, rarely, look like a placeholder (`…xxx…`): draw again
+                let s = random_secret(v.min_len().max(32))?;
+                if !placeholder(&s) {
+                    break s;
+                }
+            },
+            (false, Some(d)) => template_value(&format!("default of {}", v.name()), d)?,
+            (false, None) => String::new(),
+        };
+        out.push_str(&format!("{}={value}\n", v.name()));
+    }
+    Ok(out)
+}
+
+/// `len` characters of `A-Za-z0-9-_` from the operating system's random source.
+fn random_secret(len: usize) -> Result<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Io {
+        path: "random source".into(),
+        message: e.to_string(),
+    })?;
+    // 64 symbols: each byte's low six bits pick one without bias
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(b & 63)] as char)
+        .collect())
+}
+
 /// How strictly [`check_env_file`] judges secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
