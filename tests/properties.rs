@@ -176,31 +176,38 @@ fn a_sample_passes_the_compose_schema_and_docker_compose() {
     }
 }
 
+/// A stack with one service `api` (published 8000) and a host proxy in `file` whose server
+/// carries `value` as its CSP and as the body of `/x`, and proxies `/` to `api`.
+fn quoted_stack(file: &str, value: &Quoted) -> Stack {
+    let mut api = Service::builder()
+        .name(ServiceName::from_static("api"))
+        .source(Image::parse("api:1").unwrap())
+        .build();
+    api.ports = vec![PortMapping::new(8000, 8000).unwrap()];
+    let mut proxy = stackdef::Proxy::new(file, stackdef::Placement::Host).unwrap();
+    let mut server = stackdef::Server::new(
+        vec!["example.com".parse().unwrap()],
+        stackdef::Tls::LetsEncrypt,
+    );
+    server.csp = Some(value.clone());
+    server
+        .routes
+        .push(Route::respond("/x", 200, value.as_str()).unwrap());
+    server
+        .routes
+        .push(Route::proxy("/", ServiceName::from_static("api"), 8000).unwrap());
+    proxy.servers.push(server);
+    Stack::builder()
+        .name("p".parse().unwrap())
+        .services(vec![api])
+        .proxies(vec![proxy])
+        .build()
+}
+
 #[test]
 fn nginx_strings_never_add_a_directive() {
     let baseline = |value: &Quoted| {
-        let mut api = Service::builder()
-            .name(ServiceName::from_static("api"))
-            .source(Image::parse("api:1").unwrap())
-            .build();
-        api.expose = vec![stackdef::PortRange::new(80, 80).unwrap()];
-        let mut proxy = stackdef::Proxy::new(
-            "nginx.conf",
-            stackdef::Placement::Frontend(ServiceName::from_static("api")),
-        )
-        .unwrap();
-        let mut server =
-            stackdef::Server::new(vec!["example.com".parse().unwrap()], stackdef::Tls::Off);
-        server.csp = Some(value.clone());
-        server
-            .routes
-            .push(Route::respond("/x", 200, value.as_str()).unwrap());
-        proxy.servers.push(server);
-        let stack = Stack::builder()
-            .name("p".parse().unwrap())
-            .services(vec![api])
-            .proxies(vec![proxy])
-            .build();
+        let stack = quoted_stack("nginx.conf", value);
         parse(&stackdef::emit::nginx::to_files(&stack).unwrap()[0].1).unwrap()
     };
     let shape = baseline(&Quoted::new("benign").unwrap()).shape();
@@ -218,7 +225,10 @@ fn nginx_strings_never_add_a_directive() {
                         .find(|d| d.name == "add_header" && d.args[0] == "Content-Security-Policy")
                         .unwrap();
                     prop_assert_eq!(&csp.args[1], &s);
-                    let ret = all.iter().find(|d| d.name == "return").unwrap();
+                    let ret = all
+                        .iter()
+                        .find(|d| d.name == "return" && d.args[0] == "200")
+                        .unwrap();
                     prop_assert_eq!(&ret.args[1], &s);
                 }
             }
@@ -238,30 +248,7 @@ fn a_sample_of_hostile_nginx_files_passes_nginx_t() {
         let Ok(q) = Quoted::new(s.as_str()) else {
             continue;
         };
-        let mut api = Service::builder()
-            .name(ServiceName::from_static("api"))
-            .source(Image::parse("api:1").unwrap())
-            .build();
-        api.ports = vec![PortMapping::new(8000, 8000).unwrap()];
-        let mut proxy =
-            stackdef::Proxy::new(&format!("p{written}.conf"), stackdef::Placement::Host).unwrap();
-        let mut server = stackdef::Server::new(
-            vec!["example.com".parse().unwrap()],
-            stackdef::Tls::LetsEncrypt,
-        );
-        server.csp = Some(q.clone());
-        server
-            .routes
-            .push(Route::respond("/x", 200, q.as_str()).unwrap());
-        server
-            .routes
-            .push(Route::proxy("/", ServiceName::from_static("api"), 8000).unwrap());
-        proxy.servers.push(server);
-        let stack = Stack::builder()
-            .name("p".parse().unwrap())
-            .services(vec![api])
-            .proxies(vec![proxy])
-            .build();
+        let stack = quoted_stack(&format!("p{written}.conf"), &q);
         for (name, text) in stackdef::emit::nginx::to_files(&stack).unwrap() {
             std::fs::write(dir.join(name), text).unwrap();
         }

@@ -4,7 +4,6 @@
 //! name written as a literal in a `const` is checked by the compiler.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use crate::error::{Error, Result};
 
@@ -110,46 +109,55 @@ macro_rules! name_type {
             }
         }
 
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+        crate::name::text_impls!($ty);
+    };
+}
+
+/// The impls every validated string type shares: `Display`, `Debug` (as a string), `AsRef<str>`,
+/// and `FromStr` / `TryFrom` through the type's checking `new`.
+macro_rules! text_impls {
+    ($ty:ident) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
 
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&*self.0, f)
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(self.as_str(), f)
             }
         }
 
         impl AsRef<str> for $ty {
             fn as_ref(&self) -> &str {
-                &self.0
+                self.as_str()
             }
         }
 
-        impl std::str::FromStr for $ty {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
+        impl ::std::str::FromStr for $ty {
+            type Err = crate::Error;
+            fn from_str(s: &str) -> crate::Result<Self> {
                 Self::new(s)
             }
         }
 
         impl TryFrom<&str> for $ty {
-            type Error = Error;
-            fn try_from(s: &str) -> Result<Self> {
+            type Error = crate::Error;
+            fn try_from(s: &str) -> crate::Result<Self> {
                 Self::new(s)
             }
         }
 
         impl TryFrom<String> for $ty {
-            type Error = Error;
-            fn try_from(s: String) -> Result<Self> {
+            type Error = crate::Error;
+            fn try_from(s: String) -> crate::Result<Self> {
                 Self::new(s)
             }
         }
     };
 }
+pub(crate) use text_impls;
 
 name_type!(
     /// The name of a service: its key under `services:` and its host name on the stack's networks.

@@ -184,7 +184,7 @@ pub fn write_dir(dir: &Path, files: &[File]) -> Result<Vec<Written>> {
     let mut out = Vec::new();
     for (f, path, outcome) in plan {
         if outcome == Outcome::Written {
-            write_atomic(dir, &path, f.content.as_bytes())?;
+            write_atomic(dir, &path, f.content.as_bytes(), false)?;
         }
         out.push(Written {
             path,
@@ -195,14 +195,26 @@ pub fn write_dir(dir: &Path, files: &[File]) -> Result<Vec<Written>> {
     Ok(out)
 }
 
-fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` to `path` through a temporary file in `dir` and a rename, so a reader never
+/// sees half a file; with `private`, the file is created readable by its owner only (Unix).
+/// On failure the temporary file is removed and `path` is as it was.
+fn write_atomic(dir: &Path, path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.stackdef-{}.tmp", std::process::id()));
+    // a leftover of an earlier, killed run with the same process id goes first (a new file
+    // gets the mode below; an existing one would keep its own)
+    let _ = std::fs::remove_file(&tmp);
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if private {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        }
+        let mut file = options.open(&tmp).map_err(|e| io(&tmp, e))?;
         file.write_all(bytes).map_err(|e| io(&tmp, e))?;
         file.sync_all().map_err(|e| io(&tmp, e))?;
         std::fs::rename(&tmp, path).map_err(|e| io(path, e))
@@ -228,26 +240,7 @@ pub fn write_private(path: &Path, content: &str) -> Result<()> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.stackdef-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp).map_err(|e| io(&tmp, e))?;
-        file.write_all(content.as_bytes())
-            .map_err(|e| io(&tmp, e))?;
-        file.sync_all().map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| io(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    write_atomic(&dir, path, content.as_bytes(), true)
 }
 
 /// How a file on disk differs from what the stack renders.

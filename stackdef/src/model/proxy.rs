@@ -4,7 +4,6 @@
 //! [`UriPath`], [`HeaderName`], [`ZoneName`]) or a [`Quoted`] string free of control characters
 //! and `$` (nginx expands variables even inside quotes and has no escape for `$`).
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -34,24 +33,7 @@ macro_rules! checked_string {
             }
         }
 
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.0, f)
-            }
-        }
-
-        impl std::str::FromStr for $ty {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                $ty::new(s)
-            }
-        }
+        crate::name::text_impls!($ty);
     };
 }
 
