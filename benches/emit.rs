@@ -26,3 +26,24 @@ fn serde_yaml_floor(bencher: divan::Bencher, n: usize) {
     let value: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("parse");
     bencher.bench_local(|| serde_yaml::to_string(divan::black_box(&value)).expect("serialize"));
 }
+
+/// One part at a time, to see where the time goes (each includes its own validation):
+/// `STACKDEF_PART=validate|compose|nginx|env cargo bench --bench emit -- parts`.
+#[divan::bench(args = [1_000, 10_000], sample_count = 10)]
+fn parts(bencher: divan::Bencher, n: usize) {
+    let stack = synthetic::stack(n).expect("stack");
+    let part = std::env::var("STACKDEF_PART").unwrap_or_default();
+    bencher.bench_local(|| match part.as_str() {
+        "validate" => stackdef::validate(&stack).map(|_| 0).unwrap_or(0),
+        "compose" => stackdef::emit::compose::to_yaml(&stack)
+            .map(|s| s.len())
+            .unwrap_or(0),
+        "nginx" => stackdef::emit::nginx::to_files(&stack)
+            .map(|f| f.len())
+            .unwrap_or(0),
+        "env" => stackdef::emit::env::to_template(&stack, ".env")
+            .map(|s| s.len())
+            .unwrap_or(0),
+        _ => 0,
+    });
+}

@@ -12,7 +12,7 @@ command -v docker-compose >/dev/null || { echo "docker-compose missing (apt-get 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "== 1. validate + emit vs. serde_yaml floor (cargo bench --bench emit)"
-cargo bench -q --bench emit 2>/dev/null | tee target/bench-emit.txt
+cargo bench -q --bench emit -- validate_and_emit serde_yaml_floor 2>/dev/null | tee target/bench-emit.txt
 
 echo "== 2. peer: docker-compose config -q, 1,000 services"
 cargo build -q --release --example synthetic
