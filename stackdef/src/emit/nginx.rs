@@ -207,7 +207,7 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
         .render()
         .map_err(|e| Error::Yaml(format!("nginx template: {e}")))?;
     if !full {
-        return Ok(format!("{}\n", body.trim_end()));
+        return Ok(with_final_newline(body));
     }
     // the http block's body, indented one level (blank lines stay empty)
     let mut indented = String::with_capacity(body.len() + body.len() / 8);
@@ -230,7 +230,7 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     let text = main
         .render()
         .map_err(|e| Error::Yaml(format!("nginx template: {e}")))?;
-    Ok(format!("{}\n", text.trim_end()))
+    Ok(with_final_newline(text))
 }
 
 struct Builder<'a> {
@@ -533,6 +533,13 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// Ends `text` with exactly one newline, in place.
+fn with_final_newline(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    text.push('\n');
+    text
 }
 
 fn upstream_name(service: &str, port: u16) -> String {

@@ -122,17 +122,34 @@ pub(crate) fn serialize_str<S: serde::Serializer>(
 /// Fast path: strings are swapped for `stackdefqz<i>z` placeholders as they are serialized
 /// and replaced in one pass afterwards. When some value itself contains the prefix, the count of
 /// its occurrences gives it away and the slower path below, which picks an unused prefix, runs.
+#[cfg(test)]
 pub(crate) fn to_string<T: Serialize>(value: &T) -> Result<String> {
+    to_string_after(String::new(), value)
+}
+
+/// [`to_string`], appended to `head` (a comment header) without copying the document again.
+pub(crate) fn to_string_after<T: Serialize>(head: String, value: &T) -> Result<String> {
     RISKY.with(|r| *r.borrow_mut() = Some(Vec::new()));
-    let out = serde_yaml::to_string(value);
+    let mut buf = head.into_bytes();
+    let start = buf.len();
+    let written = serde_yaml::to_writer(&mut buf, value);
     let risky = RISKY.with(|r| r.borrow_mut().take()).unwrap_or_default();
-    let out = out.map_err(yaml_err)?;
-    if out.matches(PREFIX).count() != risky.len() {
-        return to_string_slow(value);
+    written.map_err(yaml_err)?;
+    let out = String::from_utf8(buf).map_err(|e| Error::Yaml(e.to_string()))?;
+    if risky.is_empty() {
+        #[cfg(debug_assertions)]
+        verify(value, &out[start..])?;
+        return Ok(out);
     }
-    let patched = patch(&out, PREFIX, &risky);
+    if out[start..].matches(PREFIX).count() != risky.len() {
+        return Ok(format!("{}{}", &out[..start], to_string_slow(value)?));
+    }
+    // the head is kept as it is: only the document holds placeholders
+    let mut patched = String::with_capacity(out.len() + 8 * risky.len());
+    patched.push_str(&out[..start]);
+    patched.push_str(&patch(&out[start..], PREFIX, &risky));
     #[cfg(debug_assertions)]
-    verify(value, &patched)?;
+    verify(value, &patched[start..])?;
     Ok(patched)
 }
 

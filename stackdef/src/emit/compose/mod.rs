@@ -59,8 +59,7 @@ pub(crate) fn yaml_of_valid(stack: &Stack, options: ComposeOptions) -> Result<St
         plain_fields(s)?;
     }
     let file = Emitter { options }.file(stack)?;
-    let body = yaml::to_string(&file)?;
-    Ok(format!("{}\n{body}", super::header(stack)))
+    yaml::to_string_after(format!("{}\n", super::header(stack)), &file)
 }
 
 struct Emitter {
