@@ -209,16 +209,23 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     if !full {
         return Ok(with_final_newline(body));
     }
-    // the http block's body, indented one level (blank lines stay empty)
+    // the http block's body, indented one level (blank lines stay empty); a byte scan, since
+    // this runs over every line of large files
     let mut indented = String::with_capacity(body.len() + body.len() / 8);
-    for (i, line) in body.lines().enumerate() {
-        if i > 0 {
+    let mut start = 0;
+    for (i, b) in body.bytes().enumerate() {
+        if b == b'\n' {
+            if i > start {
+                indented.push_str("    ");
+                indented.push_str(&body[start..i]);
+            }
             indented.push('\n');
+            start = i + 1;
         }
-        if !line.is_empty() {
-            indented.push_str("    ");
-            indented.push_str(line);
-        }
+    }
+    if start < body.len() {
+        indented.push_str("    ");
+        indented.push_str(&body[start..]);
     }
     let connections = proxy.worker_connections.max(16);
     let main = Main {
@@ -543,11 +550,13 @@ fn with_final_newline(mut text: String) -> String {
 }
 
 fn upstream_name(service: &str, port: u16) -> String {
-    let clean: String = service
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("{clean}_{port}")
+    let mut name = String::with_capacity(service.len() + 6);
+    for c in service.chars() {
+        name.push(if c.is_ascii_alphanumeric() { c } else { '_' });
+    }
+    // writing into a String cannot fail
+    let _ = std::fmt::Write::write_fmt(&mut name, format_args!("_{port}"));
+    name
 }
 
 #[cfg(test)]
