@@ -160,6 +160,17 @@ impl Checks<'_> {
             for n in &s.secrets {
                 self.reference("Secret", &s.name, n, &def.secrets);
             }
+            let declared: Vec<String> = def.env.iter().map(|(n, _)| name_of(n)).collect();
+            for e in &s.env {
+                let EnvEntry::Pass(var) = e else { continue };
+                let name = name_of(var);
+                if !declared.contains(&name) {
+                    let from = name_of(&s.name);
+                    self.push(var.span(), quote_spanned! {var.span()=>
+                        ::stackdef::__private::rules::undeclared_env(#from, #name, &[#(#declared),*])
+                    });
+                }
+            }
         }
     }
 
@@ -250,7 +261,12 @@ impl Checks<'_> {
     }
 }
 
-fn service(s: &ServiceDef, t: &Tables, port_slots: std::ops::Range<usize>) -> TokenStream {
+fn service(
+    s: &ServiceDef,
+    t: &Tables,
+    env: &[String],
+    port_slots: std::ops::Range<usize>,
+) -> TokenStream {
     let port_slots = port_slots.step_by(2).map(|k| (k, k + 1));
     let name = t.services.get(&s.name);
     let source = &s.source;
@@ -330,6 +346,8 @@ fn service(s: &ServiceDef, t: &Tables, port_slots: std::ops::Range<usize>) -> To
     }
     for e in &s.env {
         let entry = match e {
+            // an undeclared one is reported by its check, not by rustc as well
+            EnvEntry::Pass(var) if !env.contains(&name_of(var)) => continue,
             EnvEntry::Pass(var) => quote_spanned! {var.span()=> (#var.key(), #var.text())},
             EnvEntry::Set(key, value) => {
                 let lit = LitStr::new(&name_of(key), key.span());
@@ -422,6 +440,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
         #[allow(unused_braces, unused_parens)]
         const __STACKDEF_PORT_NUMBERS: [::stackdef::Port; #n] = [#(#numbers),*];
     });
+    let env_names: Vec<String> = def.env.iter().map(|(n, _)| name_of(n)).collect();
     let mut slot = 0;
     let services: Vec<TokenStream> = def
         .services
@@ -429,7 +448,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
         .map(|s| {
             let start = slot;
             slot += 2 * s.ports.len();
-            service(s, &t, start..slot)
+            service(s, &t, &env_names, start..slot)
         })
         .collect();
     // Services are built in closures of CHUNK each: debug builds give every local its own stack

@@ -431,6 +431,17 @@ pub const fn route_port(
     .raise()
 }
 
+/// #9 at compile time: a service passes through a variable the stack does not declare.
+#[track_caller]
+pub const fn undeclared_env(service: &str, name: &str, known: &[&str]) -> ! {
+    Defect::UndeclaredEnv {
+        service,
+        name,
+        suggestion: suggest(name, known),
+    }
+    .raise()
+}
+
 /// #8 at compile time: a route declared a second time for the same host.
 #[track_caller]
 pub const fn duplicate_route(host: &str, path: &str) -> ! {
