@@ -107,6 +107,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
             db {
                 source: postgres::image("15.4-alpine")?,
                 container_name: "ai_scrum_db",
+                internal: true,
                 environment: postgres::env(&DB_USER, &DB_PASSWORD, &DB_NAME),
                 expose: [postgres::PORT],
                 volumes: [
@@ -120,6 +121,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
             redis {
                 source: redis::image("7.2-alpine")?,
                 container_name: "ai_scrum_redis",
+                internal: true,
                 command: redis::command(),
                 expose: [redis::PORT],
                 volumes: [redis_data => redis::DATA_DIR],

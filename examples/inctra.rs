@@ -83,6 +83,7 @@ pub fn stack() -> Result<Stack, Error> {
             postgres {
                 source: Image::parse("postgres:15")?,
                 container_name: "inctra_pgsql_prod",
+                internal: true,
                 env: [POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD],
                 ports: [15432 => POSTGRES_PORT on LOOPBACK],
                 volumes: [

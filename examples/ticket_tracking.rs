@@ -118,6 +118,7 @@ pub fn stack() -> Result<Stack, Error> {
         services: {
             postgres {
                 source: postgres::image("15-alpine")?,
+                internal: true,
                 environment: postgres::env(&POSTGRES_USER, &POSTGRES_PASSWORD, &POSTGRES_DB),
                 expose: [postgres::PORT],
                 volumes: [
@@ -130,6 +131,7 @@ pub fn stack() -> Result<Stack, Error> {
             },
             rabbitmq {
                 source: rabbitmq::image("3.13")?,
+                internal: true,
                 environment: rabbitmq::env(&RABBITMQ_USER, &RABBITMQ_PASSWORD),
                 expose: [rabbitmq::PORT],
                 volumes: [rabbitmq_data => rabbitmq::DATA_DIR],

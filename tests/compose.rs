@@ -61,6 +61,10 @@ fn emit_parse_emit_is_a_fixed_point() {
     got.sort();
     assert_eq!(got, want);
     services_only.env.clear();
+    // `internal` is a stackdef rule, not a compose field
+    for svc in &mut services_only.services {
+        svc.internal = false;
+    }
     let mut back_services = back.clone();
     back_services.env.clear();
     assert_eq!(back_services, services_only);

@@ -292,3 +292,17 @@ fn undeclared_and_unused_variables() {
         ["variable `NOBODY_READS` is declared but nothing reads it; remove it or use it"]
     );
 }
+
+#[test]
+fn a_route_to_an_internal_service_is_refused() {
+    let mut s = proxied(
+        stackdef::Placement::Service(ServiceName::from_static("web")),
+        vec![stackdef::Route::proxy("/api/", ServiceName::from_static("api"), 8000).unwrap()],
+    );
+    assert_eq!(messages(&s), []);
+    s.services[0].internal = true;
+    assert_eq!(
+        messages(&s),
+        vec![(DefectClass::RouteTarget, "route `/api/` targets `api`, which is internal; a proxy never exposes an internal service".into())]
+    );
+}

@@ -297,6 +297,9 @@ fn service(
             });
         });
     }
+    if s.internal {
+        body.extend(quote! { __svc.internal = true; });
+    }
     for e in &s.expose {
         let span = syn::spanned::Spanned::span(e);
         body.extend(quote_spanned! {span=>
@@ -394,6 +397,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
         .iter()
         .map(|s| crate::proxy::Listening {
             name: name_of(&s.name),
+            internal: s.internal,
             ports: s
                 .ports
                 .iter()

@@ -26,6 +26,8 @@ pub struct ServiceDef {
     pub secrets: Vec<Ident>,
     /// Environment: a declared variable passed through (`NAME`) or `KEY = value`.
     pub env: Vec<EnvEntry>,
+    /// `internal: true`: no proxy route may target the service.
+    pub internal: bool,
     /// Container ports reachable by other services only.
     pub expose: Vec<Expr>,
     /// Any other field of `Service`, assigned as written.

@@ -187,6 +187,7 @@ impl Parse for ServiceDef {
             secrets: Vec::new(),
             expose: Vec::new(),
             env: Vec::new(),
+            internal: false,
             fields: Vec::new(),
         };
         while !content.is_empty() {
@@ -202,6 +203,7 @@ impl Parse for ServiceDef {
                 "networks" => def.networks = list(&content, ident)?,
                 "secrets" => def.secrets = list(&content, ident)?,
                 "expose" => def.expose = list(&content, parse_operand)?,
+                "internal" => def.internal = content.parse::<syn::LitBool>()?.value,
                 "env" => def.env = list(&content, env_entry)?,
                 _ => def.fields.push((key, content.parse()?)),
             }

@@ -217,6 +217,8 @@ impl Parse for ProxyDef {
 /// What the route checks need to know about a declared service.
 pub struct Listening<'a> {
     pub name: String,
+    /// Marked `internal: true`.
+    pub internal: bool,
     /// (first, last) container port expressions and whether published.
     pub ports: Vec<(&'a Expr, bool)>,
 }
@@ -264,6 +266,12 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
                     });
                     continue;
                 };
+                if target.internal {
+                    out.extend(quote_spanned! {service.span()=>
+                        const _: () = ::stackdef::__private::rules::route_to_internal(#path, #name);
+                    });
+                    continue;
+                }
                 let ranges = target.ports.iter().map(|(e, _)| quote!((#e, #e)));
                 let published = target.ports.iter().map(|(_, p)| *p);
                 out.extend(quote_spanned! {port.span()=>

@@ -92,6 +92,14 @@ pub(crate) fn check(
                     continue;
                 };
                 let service = &stack.services[i as usize];
+                if service.internal {
+                    let d = Defect::RouteToInternal {
+                        path,
+                        service: name,
+                    };
+                    out.push(diag(DefectClass::RouteTarget, d));
+                    continue;
+                }
                 let port = up.port.get();
                 let unpublished = proxy.placement == Placement::Host;
                 let ok = if unpublished {

@@ -113,6 +113,13 @@ pub enum Defect<'a> {
         /// the ports the service listens on.
         unpublished: bool,
     },
+    /// #7: a route to a service marked internal.
+    RouteToInternal {
+        /// The route's path.
+        path: &'a str,
+        /// The internal service.
+        service: &'a str,
+    },
     /// #8: two routes with the same host and path.
     DuplicateRoute {
         /// The server's first name (or `_` for a catch-all server).
@@ -235,6 +242,13 @@ impl Defect<'_> {
                         ", which it does not listen on; add the port to its `ports` or `expose`",
                     );
                 }
+            }
+            Defect::RouteToInternal { path, service } => {
+                m.push("route ");
+                m.code(path);
+                m.push(" targets ");
+                m.code(service);
+                m.push(", which is internal; a proxy never exposes an internal service");
             }
             Defect::DuplicateRoute { host, path } => {
                 m.push("route ");
@@ -440,6 +454,12 @@ pub const fn undeclared_env(service: &str, name: &str, known: &[&str]) -> ! {
         suggestion: suggest(name, known),
     }
     .raise()
+}
+
+/// #7 at compile time: a route to a service marked internal.
+#[track_caller]
+pub const fn route_to_internal(path: &str, service: &str) -> ! {
+    Defect::RouteToInternal { path, service }.raise()
 }
 
 /// #8 at compile time: a route declared a second time for the same host.

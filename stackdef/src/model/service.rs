@@ -466,6 +466,9 @@ pub struct Service {
     pub secrets: Vec<SecretName>,
     /// `x-*` fields of the service.
     pub extensions: Vec<(String, ExtValue)>,
+    /// Reachable by other services only (a database, a broker): no proxy route may target it.
+    /// A stackdef rule, not written to the compose file.
+    pub internal: bool,
 }
 
 impl Service {
