@@ -306,3 +306,22 @@ fn a_route_to_an_internal_service_is_refused() {
         vec![(DefectClass::RouteTarget, "route `/api/` targets `api`, which is internal; a proxy never exposes an internal service".into())]
     );
 }
+
+#[test]
+fn replicas_need_a_host_port_each() {
+    let mut a = svc("a");
+    a.ports = vec![PortMapping::new(8000, 80).unwrap()];
+    a.deploy = Some(stackdef::Deploy::builder().replicas(3).build());
+    assert_eq!(
+        messages(&stack(vec![a.clone()])),
+        vec![(DefectClass::PortClash, "`a` runs 3 replicas but publishes 1 host port(s) from 8000; publish a range with one port per replica, or none and reach it through a proxy".into())]
+    );
+    a.ports = vec![
+        PortMapping::range(
+            PortRange::new(8000, 8002).unwrap(),
+            PortRange::new(80, 80).unwrap(),
+        )
+        .unwrap(),
+    ];
+    assert_eq!(validate(&stack(vec![a])), Ok(()));
+}

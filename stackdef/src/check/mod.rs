@@ -219,6 +219,24 @@ pub fn port_uses(stack: &Stack) -> Vec<PortUse<'_>> {
 }
 
 fn ports(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    // every replica binds the service's published host ports
+    for s in &stack.services {
+        let replicas = s.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1);
+        for p in &s.ports {
+            let Some(published) = p.published else {
+                continue;
+            };
+            if replicas > 1 && published.len() < replicas {
+                let d = Defect::ReplicaPorts {
+                    service: s.name.as_str(),
+                    replicas,
+                    port: published.start().get(),
+                    published: published.len(),
+                };
+                out.push(diag(DefectClass::PortClash, d));
+            }
+        }
+    }
     let uses = port_uses(stack);
     let n = uses.len();
     let (mut order, mut active, mut clash) = (vec![0; n], vec![0; n], vec![0; n]);

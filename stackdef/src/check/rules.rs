@@ -72,6 +72,17 @@ pub enum Defect<'a> {
         /// The service publishing it first.
         other: &'a str,
     },
+    /// #2: replicas that would all bind the same host port.
+    ReplicaPorts {
+        /// The service.
+        service: &'a str,
+        /// Its replica count.
+        replicas: u32,
+        /// The first published host port.
+        port: u16,
+        /// How many host ports it publishes there.
+        published: u32,
+    },
     /// #4: waiting for `to` to be healthy when it has no healthcheck.
     HealthyWithoutHealthcheck {
         /// The waiting service.
@@ -186,6 +197,21 @@ impl Defect<'_> {
                 m.push(" is already published by ");
                 m.code(other);
                 m.push("; use another host port or bind another host IP");
+            }
+            Defect::ReplicaPorts {
+                service,
+                replicas,
+                port,
+                published,
+            } => {
+                m.code(service);
+                m.push(" runs ");
+                m.num(replicas);
+                m.push(" replicas but publishes ");
+                m.num(published);
+                m.push(" host port(s) from ");
+                m.num(port as u32);
+                m.push("; publish a range with one port per replica, or none and reach it through a proxy");
             }
             Defect::HealthyWithoutHealthcheck { from, to } => {
                 m.code(from);
