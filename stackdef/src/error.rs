@@ -24,6 +24,8 @@ pub enum Error {
     InvalidStack(Vec<Diagnostic>),
     /// A YAML document could not be read or written.
     Yaml(String),
+    /// A template could not be rendered (an internal error: templates take typed values only).
+    Render(String),
     /// A file could not be read or written.
     Io {
         /// The path that failed.
@@ -91,6 +93,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Yaml(message) => write!(f, "yaml: {message}"),
+            Error::Render(message) => write!(f, "rendering a template: {message}"),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
         }
     }

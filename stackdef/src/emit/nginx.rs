@@ -205,7 +205,7 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     .http(header.clone())?;
     let body = body
         .render()
-        .map_err(|e| Error::Yaml(format!("nginx template: {e}")))?;
+        .map_err(|e| Error::Render(format!("nginx: {e}")))?;
     if !full {
         return Ok(with_final_newline(body));
     }
@@ -236,7 +236,7 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     };
     let text = main
         .render()
-        .map_err(|e| Error::Yaml(format!("nginx template: {e}")))?;
+        .map_err(|e| Error::Render(format!("nginx: {e}")))?;
     Ok(with_final_newline(text))
 }
 
