@@ -281,25 +281,28 @@ fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Ve
 
 /// Every interpolated text of a service: environment, command, entrypoint, healthcheck, build
 /// arguments.
-pub(crate) fn texts(s: &crate::model::Service) -> Vec<&crate::model::Text> {
-    let mut texts: Vec<&crate::model::Text> = s.environment.iter().map(|(_, v)| v).collect();
-    for c in [&s.command, &s.entrypoint].into_iter().flatten() {
-        match c {
-            crate::model::Command::Exec(args) => texts.extend(args),
-            crate::model::Command::Shell(t) => texts.push(t),
-        }
-    }
-    if let Some(h) = &s.healthcheck {
-        match &h.test {
-            crate::model::HealthTest::Exec(args) => texts.extend(args),
-            crate::model::HealthTest::Shell(t) => texts.push(t),
-            crate::model::HealthTest::Disabled => {}
-        }
-    }
-    if let crate::model::Source::Build(b, _) = &s.source {
-        texts.extend(b.args.iter().map(|(_, v)| v));
-    }
-    texts
+pub(crate) fn texts(s: &crate::model::Service) -> impl Iterator<Item = &crate::model::Text> {
+    use crate::model::{Command, HealthTest, Source};
+    let env = s.environment.iter().map(|(_, v)| v);
+    let commands = [&s.command, &s.entrypoint]
+        .into_iter()
+        .flatten()
+        .flat_map(|c| match c {
+            Command::Exec(args) => args.as_slice(),
+            Command::Shell(t) => std::slice::from_ref(t),
+        });
+    let health = s.healthcheck.iter().flat_map(|h| match &h.test {
+        HealthTest::Exec(args) => args.as_slice(),
+        HealthTest::Shell(t) => std::slice::from_ref(t),
+        HealthTest::Disabled => &[],
+    });
+    let build_args = match &s.source {
+        Source::Build(b, _) => b.args.as_slice(),
+        Source::Image(_) => &[],
+    };
+    env.chain(commands)
+        .chain(health)
+        .chain(build_args.iter().map(|(_, v)| v))
 }
 
 /// Every variable each service reads, in order: `(service, variable)`.

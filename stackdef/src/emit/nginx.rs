@@ -6,6 +6,8 @@
 //! control character gets this far ([`Quoted`] refuses both), so no value can add a directive,
 //! split a header or read a variable.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -81,32 +83,32 @@ struct RedirectView {
     webroot: String,
 }
 
-struct ProxyView {
-    upstream: String,
+struct ProxyView<'a> {
+    upstream: &'a str,
     variable: Option<(String, String)>,
     forwarded_for: &'static str,
     websocket: bool,
-    headers: Vec<(String, String)>,
-    timeout: String,
+    headers: Vec<(&'a str, String)>,
+    timeout: Cow<'static, str>,
 }
 
-enum LocationKind {
-    Proxy(ProxyView),
-    Spa(String),
-    Assets(String),
+enum LocationKind<'a> {
+    Proxy(ProxyView<'a>),
+    Spa(&'a str),
+    Assets(&'a str),
     Respond((u16, String)),
     Redirect((u16, String)),
 }
 
-struct LocationView {
+struct LocationView<'a> {
     modifier: &'static str,
-    path: String,
+    path: &'a str,
     body_size: Option<String>,
-    limit: Option<(String, u32)>,
-    kind: LocationKind,
+    limit: Option<(&'a str, u32)>,
+    kind: LocationKind<'a>,
 }
 
-struct ServerView {
+struct ServerView<'a> {
     redirect: Option<RedirectView>,
     listen: String,
     http2_directive: bool,
@@ -117,12 +119,12 @@ struct ServerView {
     headers: Vec<(&'static str, String)>,
     cache_control: Option<&'static str>,
     hide: Vec<&'static str>,
-    locations: Vec<LocationView>,
+    locations: Vec<LocationView<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "nginx-http.conf", escape = "none")]
-struct HttpBody {
+struct HttpBody<'a> {
     header: String,
     full: bool,
     bootstrap: bool,
@@ -135,7 +137,7 @@ struct HttpBody {
     catch_all_http: u16,
     catch_all_https: Option<u16>,
     body_size: String,
-    servers: Vec<ServerView>,
+    servers: Vec<ServerView<'a>>,
 }
 
 #[derive(Template)]
@@ -196,13 +198,23 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
         .iter()
         .map(|s| (s.name.as_str(), s))
         .collect();
-    let body = Builder {
+    let mut upstream_names = HashMap::new();
+    for r in proxy.servers.iter().flat_map(|s| &s.routes) {
+        if let Action::Proxy(u) = &r.action {
+            let key = (u.service.as_str(), u.port.get());
+            upstream_names
+                .entry(key)
+                .or_insert_with(|| upstream_name(key.0, key.1));
+        }
+    }
+    let builder = Builder {
         services,
+        upstream_names,
         proxy,
         full,
         bootstrap,
-    }
-    .http(header.clone())?;
+    };
+    let body = builder.http(header.clone())?;
     let body = body
         .render()
         .map_err(|e| Error::Render(format!("nginx: {e}")))?;
@@ -241,7 +253,9 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
 }
 
 struct Builder<'a> {
-    services: std::collections::HashMap<&'a str, &'a crate::model::Service>,
+    services: HashMap<&'a str, &'a crate::model::Service>,
+    /// The upstream name of each (service, port) a route targets, made once.
+    upstream_names: HashMap<(&'a str, u16), String>,
     proxy: &'a Proxy,
     full: bool,
     bootstrap: bool,
@@ -259,8 +273,8 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("Cross-Origin-Opener-Policy", "same-origin"),
 ];
 
-impl Builder<'_> {
-    fn http(&self, header: String) -> Result<HttpBody> {
+impl<'a> Builder<'a> {
+    fn http(&'a self, header: String) -> Result<HttpBody<'a>> {
         let p = self.proxy;
         let mut maps = Vec::new();
         let websocket = self
@@ -357,10 +371,11 @@ impl Builder<'_> {
             let Action::Proxy(u) = &r.action else {
                 continue;
             };
-            let name = upstream_name(u.service.as_str(), u.port.get());
-            if !seen.insert(name.clone()) {
+            let key = (u.service.as_str(), u.port.get());
+            if !seen.insert(key) {
                 continue;
             }
+            let name = self.upstream_names.get(&key).cloned().unwrap_or_default();
             let address = self.address(u.service.as_str(), u.port.get())?;
             out.push(UpstreamView {
                 name,
@@ -398,7 +413,7 @@ impl Builder<'_> {
             .ok_or_else(|| Error::invalid("route target", service, "the port is not published"))
     }
 
-    fn server(&self, s: &Server, variable_upstreams: bool) -> Result<ServerView> {
+    fn server(&'a self, s: &'a Server, variable_upstreams: bool) -> Result<ServerView<'a>> {
         let p = self.proxy;
         let names = s
             .names
@@ -458,9 +473,9 @@ impl Builder<'_> {
         if proxies {
             hide.extend(headers.iter().map(|(n, _)| *n));
         }
-        let mut locations = Vec::new();
+        let mut locations = Vec::with_capacity(s.routes.len());
         for r in &s.routes {
-            locations.extend(self.locations(r, variable_upstreams));
+            self.locations(r, variable_upstreams, &mut locations);
         }
         Ok(ServerView {
             redirect,
@@ -477,28 +492,34 @@ impl Builder<'_> {
         })
     }
 
-    fn locations(&self, r: &Route, variable_upstreams: bool) -> Vec<LocationView> {
-        let base = |path: String, kind| LocationView {
+    fn locations(
+        &'a self,
+        r: &'a Route,
+        variable_upstreams: bool,
+        out: &mut Vec<LocationView<'a>>,
+    ) {
+        let base = |path: &'a str, kind| LocationView {
             modifier: if r.exact { "= " } else { "" },
             path,
             body_size: r.client_max_body_size.map(size),
-            limit: r.rate_limit.as_ref().map(|(z, b)| (z.to_string(), *b)),
+            limit: r.rate_limit.as_ref().map(|(z, b)| (z.as_str(), *b)),
             kind,
         };
         match &r.action {
             Action::Proxy(u) => {
-                let upstream = upstream_name(u.service.as_str(), u.port.get());
+                let key = (u.service.as_str(), u.port.get());
+                let upstream = self.upstream_names.get(&key).map_or("", String::as_str);
                 let variable = variable_upstreams.then(|| {
                     (
                         format!("$stackdef_{upstream}"),
                         format!("{}:{}", u.service, u.port),
                     )
                 });
-                let timeout = u.read_timeout.unwrap_or(if u.websocket {
-                    Duration::from_secs(3600)
-                } else {
-                    Duration::from_secs(60)
-                });
+                let timeout = match (u.read_timeout, u.websocket) {
+                    (Some(t), _) => Cow::Owned(time(t)),
+                    (None, true) => Cow::Borrowed("3600s"),
+                    (None, false) => Cow::Borrowed("60s"),
+                };
                 let view = ProxyView {
                     upstream,
                     variable,
@@ -510,33 +531,33 @@ impl Builder<'_> {
                     headers: u
                         .headers
                         .iter()
-                        .map(|(n, v)| (n.to_string(), quote(v)))
+                        .map(|(n, v)| (n.as_str(), quote(v)))
                         .collect(),
-                    timeout: time(timeout),
+                    timeout,
                 };
-                vec![base(r.path.to_string(), LocationKind::Proxy(view))]
+                out.push(base(r.path.as_str(), LocationKind::Proxy(view)));
             }
-            Action::Spa { root, assets } => vec![
-                base(r.path.to_string(), LocationKind::Spa(root.to_string())),
-                LocationView {
+            Action::Spa { root, assets } => {
+                out.push(base(r.path.as_str(), LocationKind::Spa(root.as_str())));
+                out.push(LocationView {
                     modifier: "",
-                    path: assets.to_string(),
+                    path: assets.as_str(),
                     body_size: None,
                     limit: None,
-                    kind: LocationKind::Assets(root.to_string()),
-                },
-            ],
+                    kind: LocationKind::Assets(root.as_str()),
+                });
+            }
             Action::Respond { status, body } => {
-                vec![base(
-                    r.path.to_string(),
+                out.push(base(
+                    r.path.as_str(),
                     LocationKind::Respond((*status, quote(body))),
-                )]
+                ));
             }
             Action::Redirect { status, to } => {
-                vec![base(
-                    r.path.to_string(),
+                out.push(base(
+                    r.path.as_str(),
                     LocationKind::Redirect((*status, quote(to))),
-                )]
+                ));
             }
         }
     }
