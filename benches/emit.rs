@@ -17,6 +17,17 @@ fn validate_and_emit(bencher: divan::Bencher, n: usize) {
     bencher.bench_local(|| synthetic::validate_and_emit(divan::black_box(&stack)).expect("emit"));
 }
 
+/// validate + the compose emitter alone (the part the floor below is the same data as).
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn validate_and_compose(bencher: divan::Bencher, n: usize) {
+    let stack = synthetic::stack(n).expect("stack");
+    bencher.bench_local(|| {
+        stackdef::emit::compose::to_yaml(divan::black_box(&stack))
+            .expect("emit")
+            .len()
+    });
+}
+
 /// The floor: serde_yaml serializing the compose document of the same stack (parsed from our own
 /// output, so it holds exactly the same data).
 #[divan::bench(args = SIZES, sample_count = 20)]

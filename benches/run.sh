@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every performance figure of stackdef, measured in one run on this machine:
-#   1. validate + emit (all three emitters) vs. the serde_yaml-only floor, 10 … 10,000 services
+#   1. validate + emit (all three emitters, and compose alone) vs. the serde_yaml-only floor,
+#      10 … 10,000 services
 #   2. the peer: docker-compose 1.29 `config -q` on the 1,000-service file vs. our validate + emit
 #   3. peak memory of the 10,000-service emit
 #   4. compile time: 500 services through stack! vs. the plain API (benches/compile/run.sh)
@@ -12,7 +13,7 @@ command -v docker-compose >/dev/null || { echo "docker-compose missing (apt-get 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "== 1. validate + emit vs. serde_yaml floor (cargo bench --bench emit)"
-cargo bench -q --bench emit -- validate_and_emit serde_yaml_floor 2>/dev/null | tee target/bench-emit.txt
+cargo bench -q --bench emit -- validate_and_emit validate_and_compose serde_yaml_floor 2>/dev/null | tee target/bench-emit.txt
 
 echo "== 2. peer: docker-compose config -q, 1,000 services"
 cargo build -q --release --example synthetic
