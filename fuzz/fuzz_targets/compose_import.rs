@@ -6,10 +6,19 @@ use libfuzzer_sys::fuzz_target;
 use stackdef::emit::compose;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(stack) = compose::parse_named(text, "fuzz".parse().expect("name")) else { return };
-    let Ok(yaml) = compose::to_yaml(&stack) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(stack) = compose::parse_named(text, "fuzz".parse().expect("name")) else {
+        return;
+    };
+    let Ok(yaml) = compose::to_yaml(&stack) else {
+        return;
+    };
     let back = compose::parse(&yaml).expect("our own output imports");
-    assert_eq!(back.services, stack.services, "emit → parse changed the services:\n{yaml}");
+    assert_eq!(
+        back.services, stack.services,
+        "emit → parse changed the services:\n{yaml}"
+    );
     assert_eq!(compose::to_yaml(&back).expect("emits again"), yaml);
 });

@@ -7,17 +7,38 @@ use stackdef::emit::env::{Profile, check_env_file, read_value};
 use stackdef::{EnvSpec, EnvType, EnvVar, Image, Service, ServiceName, Stack};
 
 fn stack() -> Stack {
-    let secret = EnvVar::new("TOKEN", EnvSpec::new("G", "a secret").expect("spec").secret(24)).expect("var");
-    let port = EnvVar::new("PORT", EnvSpec::new("G", "a port").expect("spec").kind(EnvType::Int).default("80")).expect("var");
-    let mut a = Service::builder().name(ServiceName::from_static("a")).source(Image::parse("a:1").expect("image")).build();
+    let secret = EnvVar::new(
+        "TOKEN",
+        EnvSpec::new("G", "a secret").expect("spec").secret(24),
+    )
+    .expect("var");
+    let port = EnvVar::new(
+        "PORT",
+        EnvSpec::new("G", "a port")
+            .expect("spec")
+            .kind(EnvType::Int)
+            .default("80"),
+    )
+    .expect("var");
+    let mut a = Service::builder()
+        .name(ServiceName::from_static("a"))
+        .source(Image::parse("a:1").expect("image"))
+        .build();
     a.set_env(secret.key(), secret.text());
     a.set_env(port.key(), port.text());
-    Stack::builder().name("fuzz".parse().expect("name")).services(vec![a]).env(vec![secret, port]).build()
+    Stack::builder()
+        .name("fuzz".parse().expect("name"))
+        .services(vec![a])
+        .env(vec![secret, port])
+        .build()
 }
 
 /// What the checker may say about the secret: fixed texts that never hold its value.
 fn allowed(message: &str) -> bool {
-    let rest = message.strip_prefix("line ").and_then(|m| m.split_once(": ").map(|(_, r)| r)).unwrap_or(message);
+    let rest = message
+        .strip_prefix("line ")
+        .and_then(|m| m.split_once(": ").map(|(_, r)| r))
+        .unwrap_or(message);
     [
         "secret `TOKEN` is a placeholder or default value; generate a real one",
         "secret `TOKEN` is shorter than 24 characters",
@@ -29,12 +50,17 @@ fn allowed(message: &str) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = read_value(text);
     let stack = stack();
     if let Err(problems) = check_env_file(&stack, text, Profile::Production) {
         for p in problems.iter().filter(|p| p.variable == "TOKEN") {
-            assert!(allowed(&p.to_string()), "unexpected text about the secret: {p}");
+            assert!(
+                allowed(&p.to_string()),
+                "unexpected text about the secret: {p}"
+            );
         }
     }
 });
