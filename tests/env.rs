@@ -19,17 +19,7 @@ fn template() -> String {
 
 /// The template with every empty value filled in, as an operator would.
 fn filled() -> String {
-    template()
-        .lines()
-        .map(|l| match l.strip_suffix('=') {
-            Some(key) if !l.starts_with('#') => format!(
-                "{key}=filled-{}-0123456789abcdef0123456789",
-                key.to_lowercase()
-            ),
-            _ => l.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    support::fill_env(&template())
 }
 
 #[test]

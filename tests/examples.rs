@@ -46,19 +46,6 @@ fn write_example(name: &str, variants: &[Variant]) -> std::path::PathBuf {
     dir
 }
 
-fn fill_env(template: &str) -> String {
-    template
-        .lines()
-        .map(|l| match l.strip_suffix('=') {
-            Some(key) if !l.starts_with('#') => {
-                format!("{key}=filled-value-0123456789abcdefghijklmnopqrstuvwxyz0123456789")
-            }
-            _ => l.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn golden_files() {
     for (name, variants) in examples() {
@@ -93,7 +80,7 @@ fn compose_files_pass_schema_and_docker_compose() {
             std::fs::write(&legacy, compose::to_yaml_with(&stack, v1).unwrap()).unwrap();
             let env = dir.join("filled.env");
             let template = stackdef::emit::env::to_template(&stack, ".env").unwrap();
-            std::fs::write(&env, fill_env(&template)).unwrap();
+            std::fs::write(&env, support::fill_env(&template)).unwrap();
             support::check_docker_compose(&legacy, &env);
         }
     }

@@ -73,6 +73,22 @@ pub fn tool(var: &str, fallback: &str) -> PathBuf {
     })
 }
 
+/// An env template with every empty value filled in, as an operator would: long enough for
+/// any secret minimum.
+pub fn fill_env(template: &str) -> String {
+    template
+        .lines()
+        .map(|l| match l.strip_suffix('=') {
+            Some(key) if !l.starts_with('#') => format!(
+                "{key}=filled-{}-0123456789abcdefghijklmnopqrstuvwxyz0123456789",
+                key.to_lowercase()
+            ),
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Runs a command; returns (success, stdout + stderr).
 pub fn run(cmd: &mut Command) -> (bool, String) {
     let out = cmd

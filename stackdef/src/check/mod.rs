@@ -241,15 +241,8 @@ fn ports(stack: &Stack, out: &mut Vec<Diagnostic>) {
     let n = uses.len();
     let (mut order, mut active, mut clash) = (vec![0; n], vec![0; n], vec![0; n]);
     rules::port_clashes(&uses, &mut order, &mut active, &mut clash);
-    for (i, &c) in clash.iter().enumerate() {
-        if c != u32::MAX {
-            let (p, q) = (uses[i], uses[c as usize]);
-            let d = Defect::PortClash {
-                service: p.service,
-                port: p.start.max(q.start),
-                protocol: if p.protocol == 0 { "tcp" } else { "udp" },
-                other: q.service,
-            };
+    for i in 0..n {
+        if let Some(d) = rules::port_clash(&uses, &clash, i) {
             out.push(diag(DefectClass::PortClash, d));
         }
     }

@@ -642,20 +642,25 @@ pub const fn port_clashes(
     }
 }
 
+/// #2: the defect of port `i` when `clash` (from [`port_clashes`]) marks it.
+pub const fn port_clash<'a>(ports: &[PortUse<'a>], clash: &[u32], i: usize) -> Option<Defect<'a>> {
+    if clash[i] == u32::MAX {
+        return None;
+    }
+    let (p, q) = (ports[i], ports[clash[i] as usize]);
+    Some(Defect::PortClash {
+        service: p.service,
+        port: if p.start > q.start { p.start } else { q.start },
+        protocol: if p.protocol == 0 { "tcp" } else { "udp" },
+        other: q.service,
+    })
+}
+
 /// #2 at compile time: fails at port `i` when `clash` marks it.
 #[track_caller]
 pub const fn port_free(ports: &[PortUse<'_>], clash: &[u32], i: usize) {
-    if clash[i] != u32::MAX {
-        let (p, q) = (ports[i], ports[clash[i] as usize]);
-        let port = if p.start > q.start { p.start } else { q.start };
-        let protocol = if p.protocol == 0 { "tcp" } else { "udp" };
-        Defect::PortClash {
-            service: p.service,
-            port,
-            protocol,
-            other: q.service,
-        }
-        .raise()
+    if let Some(d) = port_clash(ports, clash, i) {
+        d.raise()
     }
 }
 
