@@ -11,8 +11,8 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use stackdef::emit::compose;
 use stackdef::emit::env::{Profile, check_env_file, read_value, to_template};
 use stackdef::{
-    Command, EnvKey, EnvSpec, EnvVar, Error, Image, Mount, PortMapping, Quoted, Route, Service,
-    ServiceName, Stack, Text, VolumeName,
+    Command, EnvKey, EnvSpec, EnvVar, Error, ExtValue, Image, Mount, PortMapping, Quoted, Route,
+    Service, ServiceName, Stack, Text, VolumeName,
 };
 use support::nginx_parse::parse;
 
@@ -326,4 +326,151 @@ fn secret_values_are_never_printed() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Free-form `x-` values: every scalar kind, hostile strings, nesting, empty collections.
+fn ext_value() -> impl Strategy<Value = ExtValue> {
+    let key = || any_text().prop_filter("keys fit YAML's key length", |k| k.chars().count() < 300);
+    let leaf = prop_oneof![
+        1 => Just(ExtValue::Null),
+        1 => any::<bool>().prop_map(ExtValue::Bool),
+        1 => any::<i64>().prop_map(ExtValue::Int),
+        1 => any::<f64>().prop_map(ExtValue::Float),
+        3 => any_text().prop_map(ExtValue::Str),
+    ];
+    leaf.prop_recursive(4, 24, 4, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(ExtValue::List),
+            prop::collection::vec((key(), inner), 0..4).prop_map(|entries| {
+                let mut seen = std::collections::HashSet::new();
+                ExtValue::Map(
+                    entries
+                        .into_iter()
+                        .filter(|(k, _)| seen.insert(k.clone()))
+                        .collect(),
+                )
+            }),
+        ]
+    })
+}
+
+/// `value` as JSON (Python's reader accepts `NaN` and `Infinity`).
+fn json(value: &ExtValue, out: &mut String) {
+    use std::fmt::Write;
+    match value {
+        ExtValue::Null => out.push_str("null"),
+        ExtValue::Bool(b) => write!(out, "{b}").unwrap(),
+        ExtValue::Int(i) => write!(out, "{i}").unwrap(),
+        ExtValue::Float(x) if x.is_nan() => out.push_str("NaN"),
+        ExtValue::Float(x) if x.is_infinite() => {
+            out.push_str(if *x > 0.0 { "Infinity" } else { "-Infinity" })
+        }
+        ExtValue::Float(x) => write!(out, "{x:?}").unwrap(),
+        ExtValue::Str(s) => json_str(s, out),
+        ExtValue::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json(item, out);
+            }
+            out.push(']');
+        }
+        ExtValue::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_str(k, out);
+                out.push(':');
+                json(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn json_str(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    for unit in s.encode_utf16() {
+        match unit {
+            0x20..=0x7e if unit != u16::from(b'"') && unit != u16::from(b'\\') => {
+                out.push(char::from(unit as u8))
+            }
+            _ => write!(out, "\\u{unit:04x}").unwrap(),
+        }
+    }
+    out.push('"');
+}
+
+/// The YAML writer against the reader docker-compose itself uses (PyYAML, YAML 1.1): random
+/// extension values, at the top level and inside a service, read back with the same types and
+/// values. (Every emitted document is also read back by serde_yaml, YAML 1.2, in debug builds.)
+#[test]
+fn pyyaml_reads_extension_values_as_written() {
+    let dir = support::scratch("prop-pyyaml");
+    let mut runner = runner(300);
+    let strategy = ext_value();
+    let mut args = Vec::new();
+    for i in 0..300 {
+        let value = strategy.new_tree(&mut runner).expect("tree").current();
+        let mut svc = Service::builder()
+            .name(ServiceName::from_static("svc"))
+            .source(Image::parse("nginx:1.27").unwrap())
+            .build();
+        svc.extensions = vec![("x-prop".into(), value.clone())];
+        let stack = Stack::builder()
+            .name("prop".parse().unwrap())
+            .services(vec![svc])
+            .extensions(vec![("x-prop".into(), value.clone())])
+            .build();
+        let yaml = compose::to_yaml(&stack).unwrap_or_else(|e| panic!("{e}: {value:?}"));
+        let (yml, js) = (
+            dir.join(format!("e{i}.yml")),
+            dir.join(format!("e{i}.json")),
+        );
+        std::fs::write(&yml, yaml).unwrap();
+        let mut text = String::new();
+        json(&value, &mut text);
+        std::fs::write(&js, text).unwrap();
+        args.push(yml);
+        args.push(js);
+    }
+    let python = support::tool("STACKDEF_PYYAML_PYTHON", "python3");
+    let script = support::root().join("tests/yaml/pyyaml_same.py");
+    let (ok, out) = support::run(std::process::Command::new(python).arg(script).args(&args));
+    assert!(ok && out.contains("300 files, 0 read differently"), "{out}");
+}
+
+#[test]
+fn extension_keys_outside_x_or_twice_are_refused() {
+    let stack = |ext: Vec<(String, ExtValue)>| {
+        Stack::builder()
+            .name("p".parse().unwrap())
+            .services(vec![
+                Service::builder()
+                    .name(ServiceName::from_static("svc"))
+                    .source(Image::parse("nginx:1.27").unwrap())
+                    .build(),
+            ])
+            .extensions(ext)
+            .build()
+    };
+    let err = compose::to_yaml(&stack(vec![("services".into(), ExtValue::Null)])).unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, value, .. } if field == "extensions" && value == "services"),
+        "{err}"
+    );
+    let twice = ExtValue::Map(vec![
+        ("a".into(), ExtValue::Null),
+        ("a".into(), ExtValue::Bool(true)),
+    ]);
+    let err = compose::to_yaml(&stack(vec![("x-a".into(), twice)])).unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { value, reason, .. } if value == "a" && reason.contains("twice")),
+        "{err}"
+    );
 }

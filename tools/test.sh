@@ -35,6 +35,13 @@ export STACKDEF_CHECK_JSONSCHEMA="$PWD/$venv/bin/check-jsonschema"
 export STACKDEF_DOCKER_COMPOSE="$(command -v docker-compose)"
 export STACKDEF_GIXY="$PWD/$venv/bin/gixy"
 export STACKDEF_DOTENV_LINTER="$PWD/$venv/bin/dotenv-linter"
+# PyYAML as docker-compose itself runs it: its interpreter, with Debian's python3-yaml
+STACKDEF_PYYAML_PYTHON="$(head -1 "$STACKDEF_DOCKER_COMPOSE" | sed -n 's/^#! *//p' | awk '{print $1}')"
+export STACKDEF_PYYAML_PYTHON
+"$STACKDEF_PYYAML_PYTHON" -c 'import yaml' || {
+  echo "error: $STACKDEF_PYYAML_PYTHON (docker-compose's interpreter) cannot import yaml" >&2
+  exit 1
+}
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

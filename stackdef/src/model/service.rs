@@ -464,7 +464,8 @@ pub struct Service {
     pub stop_grace_period: Option<Duration>,
     /// Secrets mounted into the container.
     pub secrets: Vec<SecretName>,
-    /// `x-*` fields of the service.
+    /// `x-*` fields of the service (each key must start with `x-`; the compose emitter refuses
+    /// others).
     pub extensions: Vec<(String, ExtValue)>,
     /// Reachable by other services only (a database, a broker): no proxy route may target it.
     /// A stackdef rule, not written to the compose file.

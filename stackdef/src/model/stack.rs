@@ -134,7 +134,7 @@ pub struct Stack {
     pub volumes: Vec<Volume>,
     /// Declared secrets.
     pub secrets: Vec<Secret>,
-    /// Top-level `x-*` fields.
+    /// Top-level `x-*` fields (each key must start with `x-`; the compose emitter refuses others).
     pub extensions: Vec<(String, ExtValue)>,
     /// nginx configurations (edge proxy, SPA servers); not part of the compose file.
     pub proxies: Vec<Proxy>,

@@ -170,7 +170,7 @@ impl serde::Serialize for ExtValue {
             ExtValue::Bool(b) => s.serialize_bool(*b),
             ExtValue::Int(i) => s.serialize_i64(*i),
             ExtValue::Float(x) => s.serialize_f64(*x),
-            ExtValue::Str(v) => crate::emit::yaml::serialize_str(v, s),
+            ExtValue::Str(v) => s.serialize_str(v),
             ExtValue::List(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for i in items {

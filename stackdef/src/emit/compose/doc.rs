@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::emit::yaml::{Str, StrRef};
+use crate::emit::yaml::Str;
 use crate::model::ExtValue;
 
 /// A mapping that keeps its keys in order (services in declaration order).
@@ -31,7 +31,7 @@ impl<T: Serialize> Serialize for Ordered<T> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            map.serialize_entry(&StrRef(k), v)?;
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }

@@ -6,7 +6,7 @@ mod import;
 use std::time::Duration;
 
 use doc::{
-    BuildDoc, DependDoc, DependsDoc, DeployDoc, File, HealthDoc, IpamDoc, LoggingDoc, MountDoc,
+    BuildDoc, DependDoc, DependsDoc, DeployDoc, HealthDoc, IpamDoc, LoggingDoc, MountDoc,
     NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourceSetDoc, ResourcesDoc,
     Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc, TmpfsOpts, VolumeDoc,
 };
@@ -58,8 +58,74 @@ pub(crate) fn yaml_of_valid(stack: &Stack, options: ComposeOptions) -> Result<St
     for s in &stack.services {
         plain_fields(s)?;
     }
-    let file = Emitter { options }.file(stack)?;
-    yaml::to_string_after(format!("{}\n", super::header(stack)), &file)
+    let emitter = Emitter { options };
+    let file = emitter.file(stack)?;
+    let written = yaml::to_string_after(format!("{}\n", super::header(stack)), &file);
+    match file.failed.into_inner() {
+        Some(e) => Err(e),
+        None => written,
+    }
+}
+
+/// The file as it is written: each service's document is built while it is written and
+/// dropped after, so the whole document never exists as one tree (the same keys, in the same
+/// order, as `doc::File`, which the importer reads).
+struct FileOut<'a> {
+    emitter: &'a Emitter,
+    stack: &'a Stack,
+    name: Option<Str>,
+    networks: Ordered<Option<NetworkDoc>>,
+    volumes: Ordered<Option<VolumeDoc>>,
+    secrets: Ordered<SecretDoc>,
+    extra: Ordered<ExtValue>,
+    /// The typed error of a service that could not be built (the serializer's error is text).
+    failed: std::cell::RefCell<Option<Error>>,
+}
+
+/// The `services:` mapping of a [`FileOut`].
+struct ServicesOut<'a>(&'a FileOut<'a>);
+
+impl serde::Serialize for ServicesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap};
+        let file = self.0;
+        let mut map = s.serialize_map(Some(file.stack.services.len()))?;
+        for service in &file.stack.services {
+            match file.emitter.service(service) {
+                Ok(doc) => map.serialize_entry(service.name.as_str(), &doc)?,
+                Err(e) => {
+                    let message = e.to_string();
+                    *file.failed.borrow_mut() = Some(e);
+                    return Err(S::Error::custom(message));
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for FileOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(name) = &self.name {
+            map.serialize_entry("name", name)?;
+        }
+        map.serialize_entry("services", &ServicesOut(self))?;
+        if !self.networks.0.is_empty() {
+            map.serialize_entry("networks", &self.networks)?;
+        }
+        if !self.volumes.0.is_empty() {
+            map.serialize_entry("volumes", &self.volumes)?;
+        }
+        if !self.secrets.0.is_empty() {
+            map.serialize_entry("secrets", &self.secrets)?;
+        }
+        for (key, value) in &self.extra.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 struct Emitter {
@@ -79,8 +145,42 @@ fn dur(field: impl Fn() -> String, d: Option<Duration>) -> Result<Option<Str>> {
     d.map(|d| format_duration(&field(), d).map(Str)).transpose()
 }
 
-fn ext(fields: &[(String, ExtValue)]) -> Ordered<ExtValue> {
-    Ordered(fields.to_vec())
+/// The `x-*` fields at `place` (`extensions` or `services.<name>.extensions`). A key without the
+/// `x-` prefix would write a compose field past the model (or a second `image:`), and a key twice
+/// in one mapping makes a file readers disagree on: both are refused.
+fn ext(place: &str, fields: &[(String, ExtValue)]) -> Result<Ordered<ExtValue>> {
+    if let Some((key, _)) = fields.iter().find(|(k, _)| !k.starts_with("x-")) {
+        return Err(Error::invalid(
+            place,
+            key,
+            "an extension field's key must start with `x-`",
+        ));
+    }
+    unique_keys(place, fields)?;
+    Ok(Ordered(fields.to_vec()))
+}
+
+fn unique_keys(place: &str, fields: &[(String, ExtValue)]) -> Result<()> {
+    let mut seen = std::collections::HashSet::with_capacity(fields.len());
+    for (key, value) in fields {
+        if !seen.insert(key.as_str()) {
+            return Err(Error::invalid(
+                place,
+                key,
+                "this key appears twice in one mapping",
+            ));
+        }
+        ext_value_keys(place, value)?;
+    }
+    Ok(())
+}
+
+fn ext_value_keys(place: &str, value: &ExtValue) -> Result<()> {
+    match value {
+        ExtValue::Map(entries) => unique_keys(place, entries),
+        ExtValue::List(items) => items.iter().try_for_each(|i| ext_value_keys(place, i)),
+        _ => Ok(()),
+    }
 }
 
 fn pairs(items: &[(String, String)]) -> Option<Pairs> {
@@ -95,28 +195,24 @@ fn pairs(items: &[(String, String)]) -> Option<Pairs> {
 }
 
 impl Emitter {
-    fn file(&self, stack: &Stack) -> Result<File> {
-        let services = stack
-            .services
-            .iter()
-            .map(|s| Ok((s.name.to_string(), self.service(s)?)))
-            .collect::<Result<Vec<_>>>()?;
+    fn file<'a>(&'a self, stack: &'a Stack) -> Result<FileOut<'a>> {
         let secrets = stack
             .secrets
             .iter()
             .map(|s| Ok((s.name.to_string(), self.secret(s)?)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(File {
+        Ok(FileOut {
+            emitter: self,
+            stack,
             name: match self.options.target {
                 ComposeTarget::Spec => Some(str(&stack.name)),
                 ComposeTarget::DockerCompose1 => None,
             },
-            version: None,
-            services: Ordered(services),
             networks: Ordered(stack.networks.iter().map(network).collect()),
             volumes: Ordered(stack.volumes.iter().map(volume).collect()),
             secrets: Ordered(secrets),
-            extra: ext(&stack.extensions),
+            extra: ext("extensions", &stack.extensions)?,
+            failed: std::cell::RefCell::new(None),
         })
     }
 
@@ -193,7 +289,7 @@ impl Emitter {
             init: s.init,
             stop_grace_period: dur(|| at("stop_grace_period"), s.stop_grace_period)?,
             secrets: s.secrets.iter().map(str).collect(),
-            extra: ext(&s.extensions),
+            extra: ext(&at("extensions"), &s.extensions)?,
         })
     }
 
