@@ -1,23 +1,67 @@
 #!/usr/bin/env bash
 # Every performance figure of stackdef, measured in one run on this machine:
 #   1. validate + emit (all three emitters, and compose alone) vs. the serde_yaml-only floor,
-#      10 … 10,000 services
+#      10 … 10,000 services, with the ratios and the 10,000 / 1,000 scaling computed from the
+#      medians; the same scaling in instructions executed (callgrind), which machine noise and
+#      cache sizes do not move
 #   2. the peer: docker-compose 1.29 `config -q` on the 1,000-service file vs. our validate + emit
 #   3. peak memory of the 10,000-service emit
 #   4. compile time: 500 services through stack! vs. the plain API (benches/compile/run.sh)
 #   5. clean build time of the inctra example and the crates it pulls in
-# Usage: benches/run.sh        (needs docker-compose; tools/test.sh installs it)
+# Usage: benches/run.sh        (needs docker-compose, valgrind and bc; installed with apt when root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v docker-compose >/dev/null || { echo "docker-compose missing (apt-get install docker-compose)"; exit 1; }
+need=()
+command -v docker-compose >/dev/null || need+=(docker-compose)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v bc >/dev/null || need+=(bc)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "missing: ${need[*]} (apt-get install ${need[*]})" >&2; exit 1
+  fi
+fi
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "== 1. validate + emit vs. serde_yaml floor (cargo bench --bench emit)"
 cargo bench -q --bench emit -- validate_and_emit validate_and_compose serde_yaml_floor 2>/dev/null | tee target/bench-emit.txt
+python3 - target/bench-emit.txt <<'PY'
+import re, sys
+unit = {"ns": 1e-6, "µs": 1e-3, "ms": 1.0, "s": 1e3}
+times, group = {}, None
+for line in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"^[├╰]─ (\w+)", line)
+    if m:
+        group = m.group(1)
+        continue
+    m = re.match(r"^[│ ]  [├╰]─ (\d+)\s+([\d.]+) (\S+)\s+│\s+[\d.]+ \S+\s+│\s+([\d.]+) (\S+)", line)
+    if m and group:
+        n = int(m.group(1))
+        times[(group, n, "fastest")] = float(m.group(2)) * unit[m.group(3)]
+        times[(group, n, "median")] = float(m.group(4)) * unit[m.group(5)]
+for n in (1000, 10000):
+    for part in ("validate_and_emit", "validate_and_compose"):
+        for stat in ("median", "fastest"):
+            ours, floor = times[(part, n, stat)], times[("serde_yaml_floor", n, stat)]
+            print(f"{part} / serde_yaml floor, {n} services ({stat}): {ours:.2f} ms / {floor:.2f} ms = {ours / floor:.2f}x")
+for part in ("validate_and_emit", "validate_and_compose", "serde_yaml_floor"):
+    for stat in ("median", "fastest"):
+        r = times[(part, 10000, stat)] / times[(part, 1000, stat)]
+        print(f"scaling {part} 10,000 / 1,000 ({stat}): {r:.1f}x")
+PY
 
-echo "== 2. peer: docker-compose config -q, 1,000 services"
 cargo build -q --release --example synthetic
 bin=target/release/examples/synthetic
+instructions() {
+  valgrind --tool=callgrind --toggle-collect='*validate_and_emit*' --callgrind-out-file=/dev/null "$bin" "$1" 2>&1 |
+    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+}
+i1=$(instructions 1000); i10=$(instructions 10000)
+echo "instructions in validate+emit (callgrind): 1,000: $i1  10,000: $i10  scaling $(echo "scale=2; $i10 / $i1" | bc)x"
+
+echo "== 2. peer: docker-compose config -q, 1,000 services"
 dir=target/bench-peer
 rm -rf "$dir" && "$bin" 1000 "$dir" >/dev/null
 ours=$(for _ in 1 2 3 4 5; do "$bin" 1000 | sed 's/.*validate+emit=\([0-9.]*\)s/\1/'; done | median)

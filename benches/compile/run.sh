@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Compile-time cost of `stack!`: a generated stack of N services (published port, depends_on
 # chain, named volume each) compiled through the macro vs. the same stack through the plain
-# builder API without checks. Prints the median of R rebuilds of each and the ratio.
-# Both are debug builds, as a build.rs or an example is compiled.
+# builder API without checks. Both are debug builds, as a build.rs or an example is compiled.
+# Two figures, each the median of R builds, interleaved:
+#   edit:  the user changes one port and rebuilds (incremental, as `cargo build` does);
+#   full:  the binary's crate compiled from scratch (CARGO_INCREMENTAL=0), dependencies built.
 # Usage: benches/compile/run.sh [N=500] [R=5]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,7 +12,6 @@ n=${1:-500}
 runs=${2:-5}
 dir=target/bench-compile
 mkdir -p "$dir/src/bin"
-rm -f "$dir/checked.times" "$dir/plain.times"
 cat > "$dir/Cargo.toml" <<TOML
 [package]
 name = "bench-compile"
@@ -49,22 +50,30 @@ PY
 export CARGO_TARGET_DIR="$PWD/target/bench-compile/target"
 (cd "$dir" && cargo build -q --bins)
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# the last service's published port, flipped between two free values on every build
+edit() {
+  local f="$dir/src/bin/$1.rs" last=$((10000 + n - 1))
+  if grep -q "$last" "$f"; then sed -i "s/$last/$((last + 1))/" "$f"; else sed -i "s/$((last + 1))/$last/" "$f"; fi
+}
 once() {
-  touch "$dir/src/bin/$1.rs"
+  edit "$1"
   s=$(date +%s.%N)
-  (cd "$dir" && cargo build -q --bin "$1")
+  (cd "$dir" && CARGO_INCREMENTAL="$2" cargo build -q --bin "$1")
   e=$(date +%s.%N)
   echo "$e - $s" | bc
 }
-# interleaved, so drift in machine load hits both alike
+# interleaved, so drift in machine load hits all alike
+rm -f "$dir"/*.times
 for _ in $(seq "$runs"); do
-  once checked >> "$dir/checked.times"
-  once plain >> "$dir/plain.times"
+  once checked 1 >> "$dir/checked-edit.times"
+  once plain 1 >> "$dir/plain-edit.times"
+  once checked 0 >> "$dir/checked-full.times"
+  once plain 0 >> "$dir/plain-full.times"
 done
-checked=$(median < "$dir/checked.times")
-plain=$(median < "$dir/plain.times")
-echo "services=$n runs=$runs (debug, rebuild of the one binary)"
-echo "checked (stack!): ${checked}s"
-echo "plain (builder, no checks): ${plain}s"
-echo "ratio: $(echo "scale=2; $checked / $plain" | bc)"
+echo "services=$n runs=$runs (debug builds of one binary; medians)"
+for kind in edit full; do
+  checked=$(median < "$dir/checked-$kind.times")
+  plain=$(median < "$dir/plain-$kind.times")
+  echo "$kind: checked (stack!) ${checked}s  plain (builder, no checks) ${plain}s  ratio $(echo "scale=2; $checked / $plain" | bc)"
+done
 echo "run: $(cd "$dir" && "$CARGO_TARGET_DIR/debug/checked") services built"

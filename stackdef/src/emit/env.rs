@@ -21,20 +21,40 @@ pub(crate) fn template_of_valid(stack: &Stack, target: &str) -> Result<String> {
 ",
         super::header(stack)
     );
-    let mut groups: Vec<&str> = Vec::new();
+    // groups in order of first appearance, each with its variables in declaration order
+    let mut order: Vec<(&str, Vec<&EnvVar>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for v in &stack.env {
-        if !groups.contains(&v.group()) {
-            groups.push(v.group());
-        }
+        let i = *index.entry(v.group()).or_insert_with(|| {
+            order.push((v.group(), Vec::new()));
+            order.len() - 1
+        });
+        order[i].1.push(v);
     }
-    for group in groups {
-        out.push_str(&format!("\n# {group}\n"));
-        for v in stack.env.iter().filter(|v| v.group() == group) {
-            let value = match (v.is_secret(), v.default_value()) {
-                (true, _) | (false, None) => String::new(),
-                (false, Some(d)) => template_value(&format!("default of {}", v.name()), d)?,
-            };
-            out.push_str(&format!("# {}\n{}={value}\n", v.comment(), v.name()));
+    out.reserve(64 * stack.env.len());
+    for (group, vars) in order {
+        out.push_str("\n# ");
+        out.push_str(group);
+        out.push('\n');
+        for v in vars {
+            out.push_str("# ");
+            out.push_str(&v.comment());
+            out.push('\n');
+            out.push_str(v.name());
+            out.push('=');
+            if let (false, Some(d)) = (v.is_secret(), v.default_value()) {
+                // the field's name is made only for an error
+                let value = template_value("default", d).map_err(|e| match e {
+                    Error::Invalid { value, reason, .. } => Error::Invalid {
+                        field: format!("default of {}", v.name()),
+                        value,
+                        reason,
+                    },
+                    other => other,
+                })?;
+                out.push_str(&value);
+            }
+            out.push('\n');
         }
     }
     Ok(out)

@@ -142,11 +142,30 @@ struct HttpBody<'a> {
 
 #[derive(Template)]
 #[template(path = "nginx-main.conf", escape = "none")]
-struct Main {
+struct Main<'a> {
     header: String,
     rlimit: u32,
     connections: u32,
-    body: String,
+    body: Indented<'a>,
+}
+
+/// The http block's body, written indented one level as the template renders it (blank lines
+/// stay empty): no indented copy of a large body is made.
+struct Indented<'a>(&'a str);
+
+impl std::fmt::Display for Indented<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, line) in self.0.split('\n').enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            if !line.is_empty() {
+                f.write_str("    ")?;
+                f.write_str(line)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Writes every proxy of `stack` as `(file name, content)`, in declaration order. The stack is
@@ -215,39 +234,24 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
         bootstrap,
     };
     let body = builder.http(header.clone())?;
-    let body = body
-        .render()
+    // a route takes about 700 bytes: one allocation instead of a doubling series of copies
+    let routes = proxy.servers.iter().map(|s| s.routes.len()).sum::<usize>();
+    let mut text = String::with_capacity(4096 + 768 * routes);
+    body.render_into(&mut text)
         .map_err(|e| Error::Render(format!("nginx: {e}")))?;
+    let body = text;
     if !full {
         return Ok(with_final_newline(body));
-    }
-    // the http block's body, indented one level (blank lines stay empty); a byte scan, since
-    // this runs over every line of large files
-    let mut indented = String::with_capacity(body.len() + body.len() / 8);
-    let mut start = 0;
-    for (i, b) in body.bytes().enumerate() {
-        if b == b'\n' {
-            if i > start {
-                indented.push_str("    ");
-                indented.push_str(&body[start..i]);
-            }
-            indented.push('\n');
-            start = i + 1;
-        }
-    }
-    if start < body.len() {
-        indented.push_str("    ");
-        indented.push_str(&body[start..]);
     }
     let connections = proxy.worker_connections.max(16);
     let main = Main {
         header,
         rlimit: connections.saturating_mul(2),
         connections,
-        body: indented,
+        body: Indented(&body),
     };
-    let text = main
-        .render()
+    let mut text = String::with_capacity(4096 + body.len() + body.len() / 8);
+    main.render_into(&mut text)
         .map_err(|e| Error::Render(format!("nginx: {e}")))?;
     Ok(with_final_newline(text))
 }
