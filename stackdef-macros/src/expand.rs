@@ -19,7 +19,7 @@ pub fn name_of(i: &Ident) -> String {
 /// identifier; uses refer to elements by index (one const item per kind keeps compile time low).
 struct Table {
     array: Ident,
-    names: Vec<String>,
+    index: HashMap<String, usize>,
 }
 
 impl Table {
@@ -32,22 +32,28 @@ impl Table {
             quote_spanned! {i.span()=> ::stackdef::#ty::from_static(#lit)}
         });
         out.extend(quote! { const #array: [::stackdef::#ty; #n] = [#(#items),*]; });
-        Table {
-            array,
-            names: idents.iter().map(|i| name_of(i)).collect(),
+        let mut index = HashMap::with_capacity(n);
+        for (k, i) in idents.iter().enumerate() {
+            // a duplicate keeps its first index (the duplicate itself is reported)
+            index.entry(name_of(i)).or_insert(k);
         }
+        Table { array, index }
     }
 
     fn index(&self, i: &Ident) -> Option<usize> {
-        let name = name_of(i);
-        self.names.iter().position(|n| *n == name)
+        self.index.get(&name_of(i)).copied()
+    }
+
+    /// A reference to the name at `i`, when declared.
+    fn get_ref(&self, i: &Ident) -> Option<TokenStream> {
+        let array = &self.array;
+        self.index(i).map(|k| quote!(&#array[#k]))
     }
 
     /// The name at `i` as a value, when declared.
     fn get(&self, i: &Ident) -> Option<TokenStream> {
         let array = &self.array;
-        self.index(i)
-            .map(|k| quote!(::core::clone::Clone::clone(&#array[#k])))
+        self.index(i).map(|k| quote!(#array[#k].clone()))
     }
 }
 
@@ -81,6 +87,20 @@ impl Tables {
     }
 }
 
+/// Declared names of one kind: in order (for "did you mean" lists) and as a set (for lookups).
+struct Names {
+    list: Vec<String>,
+    set: std::collections::HashSet<String>,
+}
+
+impl Names {
+    fn new<'i>(idents: impl IntoIterator<Item = &'i Ident>) -> Names {
+        let list: Vec<String> = idents.into_iter().map(name_of).collect();
+        let set = list.iter().cloned().collect();
+        Names { list, set }
+    }
+}
+
 struct Checks<'a> {
     def: &'a StackDef,
     out: TokenStream,
@@ -92,17 +112,20 @@ impl Checks<'_> {
             .extend(quote_spanned! {span=> const _: () = #call;});
     }
 
-    fn reference(&mut self, kind: &str, from: &Ident, target: &Ident, declared: &[Ident]) {
-        let names: Vec<String> = declared.iter().map(name_of).collect();
+    fn reference(&mut self, kind: &str, from: &Ident, target: &Ident, declared: &Names) {
         let (from_s, target_s) = (name_of(from), name_of(target));
-        if names.contains(&target_s) {
+        if declared.set.contains(&target_s) {
             return;
         }
+        let names = &declared.list;
         let kind = Ident::new(kind, Span::call_site());
-        self.push(target.span(), quote_spanned! {target.span()=>
-            ::stackdef::__private::rules::unknown(
-                ::stackdef::__private::rules::RefKind::#kind, #from_s, #target_s, &[#(#names),*])
-        });
+        self.push(
+            target.span(),
+            quote_spanned! {target.span()=>
+                __stackdef_p::rules::unknown(
+                    __stackdef_p::rules::RefKind::#kind, #from_s, #target_s, &[#(#names),*])
+            },
+        );
     }
 
     fn duplicates(&mut self) {
@@ -114,7 +137,7 @@ impl Checks<'_> {
                 self.push(
                     s.name.span(),
                     quote_spanned! {s.name.span()=>
-                        ::stackdef::__private::rules::duplicate_service(#name)
+                        __stackdef_p::rules::duplicate_service(#name)
                     },
                 );
             }
@@ -124,7 +147,7 @@ impl Checks<'_> {
                 self.push(
                     c.span(),
                     quote_spanned! {c.span()=>
-                        ::stackdef::__private::rules::duplicate_container_name(#cv, #name, #other)
+                        __stackdef_p::rules::duplicate_container_name(#cv, #name, #other)
                     },
                 );
             }
@@ -133,42 +156,55 @@ impl Checks<'_> {
 
     fn references(&mut self) {
         let def = self.def;
-        let services: Vec<Ident> = def.services.iter().map(|s| s.name.clone()).collect();
+        let services = Names::new(def.services.iter().map(|s| &s.name));
+        let by_name: HashMap<String, &ServiceDef> = def
+            .services
+            .iter()
+            .rev() // the first of two same-named services wins, as in the tables
+            .map(|s| (name_of(&s.name), s))
+            .collect();
+        let volumes = Names::new(&def.volumes);
+        let networks = Names::new(&def.networks);
+        let secrets = Names::new(&def.secrets);
+        let env = Names::new(def.env.iter().map(|(n, _)| n));
         for s in &def.services {
             for d in &s.depends_on {
                 self.reference("Service", &s.name, &d.target, &services);
-                let target = def
-                    .services
-                    .iter()
-                    .find(|t| name_of(&t.name) == name_of(&d.target));
+                let target = by_name.get(&name_of(&d.target)).copied();
                 if let (Cond::Healthy, Some(t)) = (d.cond, target) {
                     let has = t.healthcheck.is_some();
                     let (from, to) = (name_of(&s.name), name_of(&t.name));
-                    self.push(d.cond_span, quote_spanned! {d.cond_span=>
-                        ::stackdef::__private::rules::healthy_needs_healthcheck(#from, #to, #has)
-                    });
+                    self.push(
+                        d.cond_span,
+                        quote_spanned! {d.cond_span=>
+                            __stackdef_p::rules::healthy_needs_healthcheck(#from, #to, #has)
+                        },
+                    );
                 }
             }
             for m in &s.volumes {
                 if let MountSource::Volume(v) = &m.source {
-                    self.reference("Volume", &s.name, v, &def.volumes);
+                    self.reference("Volume", &s.name, v, &volumes);
                 }
             }
             for n in &s.networks {
-                self.reference("Network", &s.name, n, &def.networks);
+                self.reference("Network", &s.name, n, &networks);
             }
             for n in &s.secrets {
-                self.reference("Secret", &s.name, n, &def.secrets);
+                self.reference("Secret", &s.name, n, &secrets);
             }
-            let declared: Vec<String> = def.env.iter().map(|(n, _)| name_of(n)).collect();
             for e in &s.env {
                 let EnvEntry::Pass(var) = e else { continue };
                 let name = name_of(var);
-                if !declared.contains(&name) {
+                if !env.set.contains(&name) {
+                    let declared = &env.list;
                     let from = name_of(&s.name);
-                    self.push(var.span(), quote_spanned! {var.span()=>
-                        ::stackdef::__private::rules::undeclared_env(#from, #name, &[#(#declared),*])
-                    });
+                    self.push(
+                        var.span(),
+                        quote_spanned! {var.span()=>
+                            __stackdef_p::rules::undeclared_env(#from, #name, &[#(#declared),*])
+                        },
+                    );
                 }
             }
         }
@@ -187,15 +223,12 @@ impl Checks<'_> {
                 let published = &p.published;
                 let ip = match &p.host_ip {
                     Some(ip) => quote!(::core::option::Option::Some(#ip)),
-                    None => quote!(::core::option::Option::None),
+                    None => quote!(__stackdef_p::NO_IP),
                 };
                 let protocol = u8::from(p.udp);
-                uses.push(quote! {{
-                    let (family, ip) = ::stackdef::__private::rules::ip_key(#ip);
-                    ::stackdef::__private::rules::PortUse {
-                        service: #service, ip, family, protocol: #protocol, start: #published, end: #published,
-                    }
-                }});
+                uses.push(quote! {
+                    __stackdef_p::rules::PortUse::published(#service, #ip, #protocol, #published)
+                });
                 spans.push(syn::spanned::Spanned::span(published));
             }
         }
@@ -205,8 +238,8 @@ impl Checks<'_> {
         let n = uses.len();
         self.out.extend(quote! {
             #[allow(unused_braces, unused_parens)]
-            const __STACKDEF_PORTS: [::stackdef::__private::rules::PortUse<'static>; #n] = [#(#uses),*];
-            const __STACKDEF_CLASH: [u32; #n] = ::stackdef::__private::rules::port_clashes_in(&__STACKDEF_PORTS);
+            const __STACKDEF_PORTS: [__stackdef_p::rules::PortUse<'static>; #n] = [#(#uses),*];
+            const __STACKDEF_CLASH: [u32; #n] = __stackdef_p::rules::port_clashes_in(&__STACKDEF_PORTS);
         });
         // one item per CHUNK ports: few items to evaluate, and clashes in different chunks are
         // still reported together (within a chunk, the first one)
@@ -214,7 +247,7 @@ impl Checks<'_> {
             let calls = chunk.iter().enumerate().map(|(k, span)| {
                 let i = c * CHUNK + k;
                 quote_spanned! {*span=>
-                    ::stackdef::__private::rules::port_free(&__STACKDEF_PORTS, &__STACKDEF_CLASH, #i);
+                    __stackdef_p::rules::port_free(&__STACKDEF_PORTS, &__STACKDEF_CLASH, #i);
                 }
             });
             self.out.extend(quote! { const _: () = { #(#calls)* }; });
@@ -247,14 +280,14 @@ impl Checks<'_> {
         let (path, scratch) = (n + 1, 3 * n + 1);
         self.out.extend(quote! {
             const __STACKDEF_NAMES: [&str; #n] = [#(#names),*];
-            const __STACKDEF_CYCLE: ::stackdef::__private::rules::CycleAt<#path> =
-                ::stackdef::__private::rules::find_cycle_in::<#path, #e, #scratch>(&[#(#from),*], &[#(#to),*]);
+            const __STACKDEF_CYCLE: __stackdef_p::rules::CycleAt<#path> =
+                __stackdef_p::rules::find_cycle_in::<#path, #e, #scratch>(&[#(#from),*], &[#(#to),*]);
         });
         // one item: only one cycle is reported, at the edge that closes it
         let calls = spans.into_iter().enumerate().map(|(k, span)| {
             let k = k as u32;
             quote_spanned! {span=>
-                ::stackdef::__private::rules::not_closing_cycle(&__STACKDEF_NAMES, &__STACKDEF_CYCLE, #k);
+                __stackdef_p::rules::not_closing_cycle(&__STACKDEF_NAMES, &__STACKDEF_CYCLE, #k);
             }
         });
         self.out.extend(quote! { const _: () = { #(#calls)* }; });
@@ -264,11 +297,11 @@ impl Checks<'_> {
 fn service(
     s: &ServiceDef,
     t: &Tables,
-    env: &[String],
+    env: &std::collections::HashSet<String>,
     port_slots: std::ops::Range<usize>,
 ) -> TokenStream {
     let port_slots = port_slots.step_by(2).map(|k| (k, k + 1));
-    let name = t.services.get(&s.name);
+    let name = t.services.get_ref(&s.name);
     let source = &s.source;
     let mut body = TokenStream::new();
     if let Some(c) = &s.container_name {
@@ -285,16 +318,12 @@ fn service(
     for (p, (published, target)) in s.ports.iter().zip(port_slots) {
         let ip = match &p.host_ip {
             Some(ip) => quote!(::core::option::Option::Some(#ip)),
-            None => quote!(::core::option::Option::None),
+            None => quote!(__stackdef_p::NO_IP),
         };
-        let protocol = if p.udp { quote!(Udp) } else { quote!(Tcp) };
+        let udp = p.udp;
         body.extend(quote! {
-            __svc.ports.push(::stackdef::PortMapping {
-                host_ip: #ip,
-                published: ::core::option::Option::Some(::stackdef::PortRange::from(__STACKDEF_PORT_NUMBERS[#published])),
-                target: ::stackdef::PortRange::from(__STACKDEF_PORT_NUMBERS[#target]),
-                protocol: ::stackdef::Protocol::#protocol,
-            });
+            __svc.ports.push(__stackdef_p::port(
+                #ip, __STACKDEF_PORT_NUMBERS[#published], __STACKDEF_PORT_NUMBERS[#target], #udp));
         });
     }
     if s.internal {
@@ -311,18 +340,16 @@ fn service(
         });
     }
     for d in &s.depends_on {
-        let Some(target) = t.services.get(&d.target) else {
+        let Some(target) = t.services.get_ref(&d.target) else {
             continue;
         };
-        let cond = match d.cond {
-            Cond::Started => quote!(Started),
-            Cond::Healthy => quote!(Healthy),
-            Cond::Completed => quote!(CompletedSuccessfully),
+        let cond: u8 = match d.cond {
+            Cond::Started => 0,
+            Cond::Healthy => 1,
+            Cond::Completed => 2,
         };
         body.extend(quote! {
-            __svc.depends_on.push(::stackdef::DependsOn {
-                service: #target, condition: ::stackdef::Condition::#cond, restart: false,
-            });
+            __svc.depends_on.push(__stackdef_p::depends(#target, #cond));
         });
     }
     for m in &s.volumes {
@@ -368,9 +395,9 @@ fn service(
         );
     }
     quote! {{
-        let mut __svc = ::stackdef::__private::service(
+        let mut __svc = __stackdef_p::service(
             #name,
-            ::core::convert::Into::<::stackdef::Source>::into(#source),
+            __stackdef_p::source(#source),
         );
         #body
         __stackdef_stack.services.push(__svc);
@@ -444,7 +471,8 @@ pub fn expand(def: &StackDef) -> TokenStream {
         #[allow(unused_braces, unused_parens)]
         const __STACKDEF_PORT_NUMBERS: [::stackdef::Port; #n] = [#(#numbers),*];
     });
-    let env_names: Vec<String> = def.env.iter().map(|(n, _)| name_of(n)).collect();
+    let env_names: std::collections::HashSet<String> =
+        def.env.iter().map(|(n, _)| name_of(n)).collect();
     let mut slot = 0;
     let services: Vec<TokenStream> = def
         .services
@@ -473,8 +501,8 @@ pub fn expand(def: &StackDef) -> TokenStream {
         quote_spanned! {name.span()=>
             #[allow(non_snake_case)]
             let #name: ::stackdef::EnvVar = {
-                const _: () = ::stackdef::__private::rules::valid(
-                    "env variable name", #lit, ::stackdef::__private::upper_snake(#lit));
+                const _: () = __stackdef_p::rules::valid(
+                    "env variable name", #lit, __stackdef_p::upper_snake(#lit));
                 ::stackdef::EnvVar::new(#lit, #spec)?
             };
             __stackdef_stack.env.push(::core::clone::Clone::clone(&#name));
@@ -485,11 +513,12 @@ pub fn expand(def: &StackDef) -> TokenStream {
         let name = &s.name;
         Some(quote! {
             #[allow(unused_variables)]
-            let #name: ::stackdef::ServiceName = #value;
+            let #name = #value;
         })
     });
     quote! {
         (|| -> ::core::result::Result<::stackdef::Stack, ::stackdef::Error> {
+            use ::stackdef::__private as __stackdef_p;
             #items
             #checks
             let mut __stackdef_stack = ::stackdef::Stack::builder().name(#project).build();

@@ -240,19 +240,19 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
                 .map_or_else(|| "_".to_owned(), LitStr::value);
             if let Some(h) = &server.host {
                 out.extend(quote_spanned! {h.span()=>
-                    const _: () = ::stackdef::__private::rules::valid("host name", #h, ::stackdef::__private::host_name(#h));
+                    const _: () = __stackdef_p::rules::valid("host name", #h, __stackdef_p::host_name(#h));
                 });
             }
             for r in &server.routes {
                 let path = &r.path;
                 out.extend(quote_spanned! {path.span()=>
-                    const _: () = ::stackdef::__private::rules::valid("location path", #path, ::stackdef::__private::uri_path(#path));
+                    const _: () = __stackdef_p::rules::valid("location path", #path, __stackdef_p::uri_path(#path));
                 });
                 let key = (host.clone(), r.exact, path.value());
                 if seen.contains(&key) {
                     let h = lit(&host, path.span());
                     out.extend(quote_spanned! {path.span()=>
-                        const _: () = ::stackdef::__private::rules::duplicate_route(#h, #path);
+                        const _: () = __stackdef_p::rules::duplicate_route(#h, #path);
                     });
                 }
                 seen.push(key);
@@ -262,13 +262,13 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
                 let name = crate::expand::name_of(service);
                 let Some(target) = services.iter().find(|s| s.name == name) else {
                     out.extend(quote_spanned! {service.span()=>
-                        const _: () = ::stackdef::__private::rules::route_unknown(#path, #name, &[#(#known),*]);
+                        const _: () = __stackdef_p::rules::route_unknown(#path, #name, &[#(#known),*]);
                     });
                     continue;
                 };
                 if target.internal {
                     out.extend(quote_spanned! {service.span()=>
-                        const _: () = ::stackdef::__private::rules::route_to_internal(#path, #name);
+                        const _: () = __stackdef_p::rules::route_to_internal(#path, #name);
                     });
                     continue;
                 }
@@ -276,7 +276,7 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
                 let published = target.ports.iter().map(|(_, p)| *p);
                 out.extend(quote_spanned! {port.span()=>
                     #[allow(unused_braces, unused_parens)]
-                    const _: () = ::stackdef::__private::rules::route_port(
+                    const _: () = __stackdef_p::rules::route_port(
                         #path, #name, #port, &[#(#ranges),*], &[#(#published),*], #host_placed);
                 });
             }
@@ -291,7 +291,7 @@ pub fn host_ports(proxies: &[ProxyDef]) -> Vec<(TokenStream, Span)> {
     let mut out = Vec::new();
     for p in proxies {
         let (owner, span) = match &p.placement {
-            PlacementDef::Host(span) => (quote!(::stackdef::__private::rules::HOST_PROXY), *span),
+            PlacementDef::Host(span) => (quote!(__stackdef_p::rules::HOST_PROXY), *span),
             PlacementDef::Service(s) => {
                 let name = crate::expand::name_of(s);
                 (quote!(#name), s.span())
@@ -302,7 +302,7 @@ pub fn host_ports(proxies: &[ProxyDef]) -> Vec<(TokenStream, Span)> {
         let ports: &[u16] = if tls { &[80, 443] } else { &[80] };
         for port in ports {
             out.push((
-                quote! {::stackdef::__private::rules::PortUse {
+                quote! {__stackdef_p::rules::PortUse {
                     service: #owner, ip: 0, family: 0, protocol: 0,
                     start: #port, end: #port,
                 }},

@@ -73,8 +73,52 @@ pub mod __private {
 
     /// A service with a name and a source; `stack!` sets the rest field by field. Not generic,
     /// so a stack of many services costs one call each, not one builder instantiation each.
-    pub fn service(name: crate::ServiceName, source: crate::Source) -> crate::Service {
-        crate::Service::builder().name(name).source(source).build()
+    pub fn service(name: &crate::ServiceName, source: crate::Source) -> crate::Service {
+        crate::Service::builder()
+            .name(name.clone())
+            .source(source)
+            .build()
+    }
+
+    /// `published => target` (`udp`), as `stack!` writes a port: one short call per port keeps
+    /// the generated code, and so the compile time, small.
+    pub fn port(
+        host_ip: Option<std::net::IpAddr>,
+        published: crate::Port,
+        target: crate::Port,
+        udp: bool,
+    ) -> crate::PortMapping {
+        crate::PortMapping {
+            host_ip,
+            published: Some(crate::PortRange::from(published)),
+            target: crate::PortRange::from(target),
+            protocol: if udp {
+                crate::Protocol::Udp
+            } else {
+                crate::Protocol::Tcp
+            },
+        }
+    }
+
+    /// No host IP: a port published on every address.
+    pub const NO_IP: Option<std::net::IpAddr> = None;
+
+    /// The source of a `stack!` service.
+    pub fn source(source: impl Into<crate::Source>) -> crate::Source {
+        source.into()
+    }
+
+    /// A `depends_on` entry of `stack!`: 0 started, 1 healthy, 2 completed successfully.
+    pub fn depends(service: &crate::ServiceName, condition: u8) -> crate::DependsOn {
+        crate::DependsOn {
+            service: service.clone(),
+            condition: match condition {
+                0 => crate::Condition::Started,
+                1 => crate::Condition::Healthy,
+                _ => crate::Condition::CompletedSuccessfully,
+            },
+            restart: false,
+        }
     }
 
     /// The value `stack!` expands to beside a syntax error, so the caller still type-checks.

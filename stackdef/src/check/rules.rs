@@ -519,6 +519,26 @@ pub struct PortUse<'a> {
     pub end: u16,
 }
 
+impl<'a> PortUse<'a> {
+    /// One published port of `service` on `ip` (`None`: all addresses); `protocol` 0 TCP, 1 UDP.
+    pub const fn published(
+        service: &'a str,
+        ip: Option<core::net::IpAddr>,
+        protocol: u8,
+        port: u16,
+    ) -> Self {
+        let (family, ip) = ip_key(ip);
+        PortUse {
+            service,
+            ip,
+            family,
+            protocol,
+            start: port,
+            end: port,
+        }
+    }
+}
+
 /// The key of a host IP for [`PortUse`]: `(family, bits)`; unspecified addresses bind all.
 pub const fn ip_key(ip: Option<core::net::IpAddr>) -> (u8, u128) {
     match ip {
