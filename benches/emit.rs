@@ -38,6 +38,15 @@ fn serde_yaml_floor(bencher: divan::Bencher, n: usize) {
     bencher.bench_local(|| serde_yaml::to_string(divan::black_box(&value)).expect("serialize"));
 }
 
+/// A baseline for the scaling figure: a deep clone of the same stack, linear work that touches
+/// all of its data once, so its 10,000 / 1,000 ratio is what this machine's memory hierarchy
+/// alone does to a linear pass.
+#[divan::bench(args = [1_000, 10_000], sample_count = 20)]
+fn clone_stack(bencher: divan::Bencher, n: usize) {
+    let stack = synthetic::stack(n).expect("stack");
+    bencher.bench_local(|| divan::black_box(&stack).clone());
+}
+
 /// One part at a time, to see where the time goes (each includes its own validation):
 /// `STACKDEF_PART=validate|compose|nginx|env cargo bench --bench emit -- parts`.
 #[divan::bench(args = [1_000, 10_000], sample_count = 10)]

@@ -2,8 +2,9 @@
 # Every performance figure of stackdef, measured in one run on this machine:
 #   1. validate + emit (all three emitters, and compose alone) vs. the serde_yaml-only floor,
 #      10 … 10,000 services, with the ratios and the 10,000 / 1,000 scaling computed from the
-#      medians; the same scaling in instructions executed (callgrind), which machine noise and
-#      cache sizes do not move
+#      medians; beside it the scaling of a deep clone of the same stack (a linear pass over the
+#      same data: what the memory hierarchy alone does) and the scaling in instructions executed
+#      (callgrind), which machine noise and cache sizes do not move
 #   2. the peer: docker-compose 1.29 `config -q` on the 1,000-service file vs. our validate + emit
 #   3. peak memory of the 10,000-service emit
 #   4. compile time: 500 services through stack! vs. the plain API (benches/compile/run.sh)
@@ -26,7 +27,7 @@ fi
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "== 1. validate + emit vs. serde_yaml floor (cargo bench --bench emit)"
-cargo bench -q --bench emit -- validate_and_emit validate_and_compose serde_yaml_floor 2>/dev/null | tee target/bench-emit.txt
+cargo bench -q --bench emit -- validate_and_emit validate_and_compose serde_yaml_floor clone_stack 2>/dev/null | tee target/bench-emit.txt
 python3 - target/bench-emit.txt <<'PY'
 import re, sys
 unit = {"ns": 1e-6, "µs": 1e-3, "ms": 1.0, "s": 1e3}
@@ -46,7 +47,7 @@ for n in (1000, 10000):
         for stat in ("median", "fastest"):
             ours, floor = times[(part, n, stat)], times[("serde_yaml_floor", n, stat)]
             print(f"{part} / serde_yaml floor, {n} services ({stat}): {ours:.2f} ms / {floor:.2f} ms = {ours / floor:.2f}x")
-for part in ("validate_and_emit", "validate_and_compose", "serde_yaml_floor"):
+for part in ("validate_and_emit", "validate_and_compose", "serde_yaml_floor", "clone_stack"):
     for stat in ("median", "fastest"):
         r = times[(part, 10000, stat)] / times[(part, 1000, stat)]
         print(f"scaling {part} 10,000 / 1,000 ({stat}): {r:.1f}x")
