@@ -149,19 +149,44 @@ struct Main<'a> {
     body: Indented<'a>,
 }
 
-/// The http block's body, written indented one level as the template renders it (blank lines
-/// stay empty): no indented copy of a large body is made.
-struct Indented<'a>(&'a str);
+/// The http block's body, rendered straight into the main file, indented one level on the way
+/// (blank lines stay empty): the body never exists as a string of its own.
+struct Indented<'a>(&'a HttpBody<'a>);
 
 impl std::fmt::Display for Indented<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, line) in self.0.split('\n').enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
+        let mut out = Indent {
+            out: f,
+            line_start: true,
+        };
+        self.0.render_into(&mut out).map_err(|_| std::fmt::Error)
+    }
+}
+
+/// Writes through to `out`, putting four spaces before every line that is not empty.
+struct Indent<'w, W: std::fmt::Write + ?Sized> {
+    out: &'w mut W,
+    line_start: bool,
+}
+
+impl<W: std::fmt::Write + ?Sized> std::fmt::Write for Indent<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let mut rest = s;
+        while !rest.is_empty() {
+            if self.line_start && !rest.starts_with('\n') {
+                self.out.write_str("    ")?;
             }
-            if !line.is_empty() {
-                f.write_str("    ")?;
-                f.write_str(line)?;
+            match rest.find('\n') {
+                Some(i) => {
+                    self.out.write_str(&rest[..=i])?;
+                    self.line_start = true;
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    self.out.write_str(rest)?;
+                    self.line_start = false;
+                    rest = "";
+                }
             }
         }
         Ok(())
@@ -236,23 +261,20 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     let body = builder.http(header.clone())?;
     // a route takes about 700 bytes: one allocation instead of a doubling series of copies
     let routes = proxy.servers.iter().map(|s| s.routes.len()).sum::<usize>();
-    let mut text = String::with_capacity(4096 + 768 * routes);
-    body.render_into(&mut text)
-        .map_err(|e| Error::Render(format!("nginx: {e}")))?;
-    let body = text;
-    if !full {
-        return Ok(with_final_newline(body));
-    }
-    let connections = proxy.worker_connections.max(16);
-    let main = Main {
-        header,
-        rlimit: connections.saturating_mul(2),
-        connections,
-        body: Indented(&body),
+    let mut text = String::with_capacity(4096 + 800 * routes);
+    let rendered = if full {
+        let connections = proxy.worker_connections.max(16);
+        Main {
+            header,
+            rlimit: connections.saturating_mul(2),
+            connections,
+            body: Indented(&body),
+        }
+        .render_into(&mut text)
+    } else {
+        body.render_into(&mut text)
     };
-    let mut text = String::with_capacity(4096 + body.len() + body.len() / 8);
-    main.render_into(&mut text)
-        .map_err(|e| Error::Render(format!("nginx: {e}")))?;
+    rendered.map_err(|e| Error::Render(format!("nginx: {e}")))?;
     Ok(with_final_newline(text))
 }
 
