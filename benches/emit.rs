@@ -38,6 +38,14 @@ fn serde_yaml_floor(bencher: divan::Bencher, n: usize) {
     bencher.bench_local(|| serde_yaml::to_string(divan::black_box(&value)).expect("serialize"));
 }
 
+/// validate + all emitters from 250 to 20,000 services: `benches/run.sh` prints the time per
+/// service, which shows where the growth of the 10,000 / 1,000 ratio comes from.
+#[divan::bench(args = [250, 500, 1_000, 2_000, 4_000, 10_000, 20_000], sample_count = 10)]
+fn per_service_curve(bencher: divan::Bencher, n: usize) {
+    let stack = synthetic::stack(n).expect("stack");
+    bencher.bench_local(|| synthetic::validate_and_emit(divan::black_box(&stack)).expect("emit"));
+}
+
 /// A baseline for the scaling figure: a deep clone of the same stack, linear work that touches
 /// all of its data once, so its 10,000 / 1,000 ratio is what this machine's memory hierarchy
 /// alone does to a linear pass.
