@@ -55,9 +55,6 @@ pub fn to_yaml_with(stack: &Stack, options: ComposeOptions) -> Result<String> {
 
 /// [`to_yaml_with`] for a stack already validated.
 pub(crate) fn yaml_of_valid(stack: &Stack, options: ComposeOptions) -> Result<String> {
-    for s in &stack.services {
-        plain_fields(s)?;
-    }
     let emitter = Emitter { options };
     let file = emitter.file(stack)?;
     // a service takes about 400 bytes: one allocation instead of a doubling series of copies
@@ -95,7 +92,8 @@ impl serde::Serialize for ServicesOut<'_> {
         let file = self.0;
         let mut map = s.serialize_map(Some(file.stack.services.len()))?;
         for service in &file.stack.services {
-            match file.emitter.service(service) {
+            // checked here rather than in a pass of its own: one walk over the services
+            match plain_fields(service).and_then(|()| file.emitter.service(service)) {
                 Ok(doc) => map.serialize_entry(service.name.as_str(), &doc)?,
                 Err(e) => {
                     let message = e.to_string();
