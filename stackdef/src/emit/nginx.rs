@@ -72,10 +72,28 @@ struct TlsView {
     tickets_off: bool,
 }
 
-struct UpstreamView {
-    name: String,
-    address: String,
+struct UpstreamView<'a> {
+    name: &'a str,
+    address: Address<'a>,
     resolve: bool,
+}
+
+/// Where an upstream's server is, written as the template renders it (no string per upstream).
+enum Address<'a> {
+    /// A compose service by name, on the compose network.
+    Service(&'a str, u16),
+    /// A published address on the host.
+    Host(IpAddr, u16),
+}
+
+impl std::fmt::Display for Address<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Address::Service(name, port) => write!(f, "{name}:{port}"),
+            Address::Host(IpAddr::V6(v6), port) => write!(f, "[{v6}]:{port}"),
+            Address::Host(IpAddr::V4(v4), port) => write!(f, "{v4}:{port}"),
+        }
+    }
 }
 
 struct RedirectView {
@@ -132,7 +150,7 @@ struct HttpBody<'a> {
     zones: Vec<ZoneView>,
     tls: Option<TlsView>,
     resolver: Option<&'static str>,
-    upstreams: Vec<UpstreamView>,
+    upstreams: Vec<UpstreamView<'a>>,
     catch_all: bool,
     catch_all_http: u16,
     catch_all_https: Option<u16>,
@@ -390,8 +408,8 @@ impl<'a> Builder<'a> {
 
     /// One upstream per (service, port), named after both; the host proxy reaches the
     /// published address, the others the service name on the compose network.
-    fn upstreams(&self, resolve: bool) -> Result<Vec<UpstreamView>> {
-        let mut out: Vec<UpstreamView> = Vec::new();
+    fn upstreams(&'a self, resolve: bool) -> Result<Vec<UpstreamView<'a>>> {
+        let mut out: Vec<UpstreamView<'a>> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for r in self.routes() {
             let Action::Proxy(u) = &r.action else {
@@ -401,7 +419,7 @@ impl<'a> Builder<'a> {
             if !seen.insert(key) {
                 continue;
             }
-            let name = self.upstream_names.get(&key).cloned().unwrap_or_default();
+            let name = self.upstream_names.get(&key).map_or("", String::as_str);
             let address = self.address(u.service.as_str(), u.port.get())?;
             out.push(UpstreamView {
                 name,
@@ -412,9 +430,9 @@ impl<'a> Builder<'a> {
         Ok(out)
     }
 
-    fn address(&self, service: &str, port: u16) -> Result<String> {
+    fn address(&self, service: &'a str, port: u16) -> Result<Address<'a>> {
         if self.proxy.placement != Placement::Host {
-            return Ok(format!("{service}:{port}"));
+            return Ok(Address::Service(service, port));
         }
         let s = self
             .services
@@ -430,10 +448,7 @@ impl<'a> Builder<'a> {
                         Some(ip) if !ip.is_unspecified() => ip,
                         _ => IpAddr::from([127, 0, 0, 1]),
                     };
-                    match ip {
-                        IpAddr::V6(v6) => format!("[{v6}]:{host_port}"),
-                        IpAddr::V4(v4) => format!("{v4}:{host_port}"),
-                    }
+                    Address::Host(ip, host_port)
                 })
             })
             .ok_or_else(|| Error::invalid("route target", service, "the port is not published"))
