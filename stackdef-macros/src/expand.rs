@@ -227,7 +227,7 @@ impl Checks<'_> {
                 };
                 let protocol = u8::from(p.udp);
                 uses.push(quote! {
-                    __stackdef_p::rules::PortUse::published(#service, #ip, #protocol, #published)
+                    __stackdef_p::rules::PortUse::new(#service, #ip, #protocol, #published, #published)
                 });
                 spans.push(syn::spanned::Spanned::span(published));
             }

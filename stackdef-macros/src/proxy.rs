@@ -302,10 +302,9 @@ pub fn host_ports(proxies: &[ProxyDef]) -> Vec<(TokenStream, Span)> {
         let ports: &[u16] = if tls { &[80, 443] } else { &[80] };
         for port in ports {
             out.push((
-                quote! {__stackdef_p::rules::PortUse {
-                    service: #owner, ip: 0, family: 0, protocol: 0,
-                    start: #port, end: #port,
-                }},
+                quote! {
+                    __stackdef_p::rules::PortUse::new(#owner, __stackdef_p::NO_IP, 0, #port, #port)
+                },
                 span,
             ));
         }

@@ -203,15 +203,13 @@ pub fn port_uses(stack: &Stack) -> Vec<PortUse<'_>> {
     for s in &stack.services {
         for p in &s.ports {
             if let Some(published) = p.published {
-                let (family, ip) = rules::ip_key(p.host_ip);
-                uses.push(PortUse {
-                    service: s.name.as_str(),
-                    ip,
-                    family,
-                    protocol: p.protocol as u8,
-                    start: published.start().get(),
-                    end: published.end().get(),
-                });
+                uses.push(PortUse::new(
+                    s.name.as_str(),
+                    p.host_ip,
+                    p.protocol as u8,
+                    published.start().get(),
+                    published.end().get(),
+                ));
             }
         }
     }

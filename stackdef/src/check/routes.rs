@@ -36,14 +36,7 @@ pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
                 Some(s) if s.ports.iter().any(|p| p.target.contains(port)) => continue,
                 Some(s) => s.name.as_str(),
             };
-            uses.push(PortUse {
-                service,
-                ip: 0,
-                family: 0,
-                protocol: 0,
-                start: port,
-                end: port,
-            });
+            uses.push(PortUse::new(service, None, 0, port, port));
         }
     }
     uses

@@ -520,12 +520,14 @@ pub struct PortUse<'a> {
 }
 
 impl<'a> PortUse<'a> {
-    /// One published port of `service` on `ip` (`None`: all addresses); `protocol` 0 TCP, 1 UDP.
-    pub const fn published(
+    /// Host ports `start..=end` of `service` on `ip` (`None`: all addresses); `protocol` 0 TCP,
+    /// 1 UDP. The one constructor, for `validate()` and for the checks `stack!` generates.
+    pub const fn new(
         service: &'a str,
         ip: Option<core::net::IpAddr>,
         protocol: u8,
-        port: u16,
+        start: u16,
+        end: u16,
     ) -> Self {
         let (family, ip) = ip_key(ip);
         PortUse {
@@ -533,8 +535,8 @@ impl<'a> PortUse<'a> {
             ip,
             family,
             protocol,
-            start: port,
-            end: port,
+            start,
+            end,
         }
     }
 }
