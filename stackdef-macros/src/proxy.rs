@@ -230,9 +230,14 @@ fn lit(s: &str, span: Span) -> LitStr {
 /// The const checks of every proxy: literals, targets, ports, duplicates.
 pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenStream) {
     let known: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    // the first of two same-named services, as everywhere else
+    let mut by_name = std::collections::HashMap::with_capacity(services.len());
+    for s in services {
+        by_name.entry(s.name.as_str()).or_insert(s);
+    }
     for p in proxies {
         let host_placed = matches!(p.placement, PlacementDef::Host(_));
-        let mut seen: Vec<(String, bool, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for server in &p.servers {
             let host = server
                 .host
@@ -248,19 +253,17 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
                 out.extend(quote_spanned! {path.span()=>
                     const _: () = __stackdef_p::rules::valid("location path", #path, __stackdef_p::uri_path(#path));
                 });
-                let key = (host.clone(), r.exact, path.value());
-                if seen.contains(&key) {
+                if !seen.insert((host.clone(), r.exact, path.value())) {
                     let h = lit(&host, path.span());
                     out.extend(quote_spanned! {path.span()=>
                         const _: () = __stackdef_p::rules::duplicate_route(#h, #path);
                     });
                 }
-                seen.push(key);
                 let ActionDef::Proxy { service, port, .. } = &r.action else {
                     continue;
                 };
                 let name = crate::expand::name_of(service);
-                let Some(target) = services.iter().find(|s| s.name == name) else {
+                let Some(target) = by_name.get(name.as_str()) else {
                     out.extend(quote_spanned! {service.span()=>
                         const _: () = __stackdef_p::rules::route_unknown(#path, #name, &[#(#known),*]);
                     });
