@@ -19,7 +19,7 @@ pub fn name_of(i: &Ident) -> String {
 /// identifier; uses refer to elements by index (one const item per kind keeps compile time low).
 struct Table {
     array: Ident,
-    index: HashMap<String, usize>,
+    names: Names,
 }
 
 impl Table {
@@ -32,16 +32,14 @@ impl Table {
             quote_spanned! {i.span()=> ::stackdef::#ty::from_static(#lit)}
         });
         out.extend(quote! { const #array: [::stackdef::#ty; #n] = [#(#items),*]; });
-        let mut index = HashMap::with_capacity(n);
-        for (k, i) in idents.iter().enumerate() {
-            // a duplicate keeps its first index (the duplicate itself is reported)
-            index.entry(name_of(i)).or_insert(k);
+        Table {
+            array,
+            names: Names::new(idents.iter().copied()),
         }
-        Table { array, index }
     }
 
     fn index(&self, i: &Ident) -> Option<usize> {
-        self.index.get(&name_of(i)).copied()
+        self.names.index(i)
     }
 
     /// A reference to the name at `i`, when declared.
@@ -63,6 +61,8 @@ struct Tables {
     volumes: Table,
     networks: Table,
     secrets: Table,
+    /// Declared env variables (locals of the macro, no table).
+    env: Names,
 }
 
 fn refs(v: &[Ident]) -> Vec<&Ident> {
@@ -83,26 +83,40 @@ impl Tables {
                 out,
             ),
             secrets: Table::new("__STACKDEF_SECRETS", "SecretName", &refs(&def.secrets), out),
+            env: Names::new(def.env.iter().map(|(n, _)| n)),
         }
     }
 }
 
-/// Declared names of one kind: in order (for "did you mean" lists) and as a set (for lookups).
+/// Declared names of one kind: in order (for "did you mean" lists) and by name (for lookups;
+/// a duplicate keeps its first index, the duplicate itself is reported).
 struct Names {
     list: Vec<String>,
-    set: std::collections::HashSet<String>,
+    index: HashMap<String, usize>,
 }
 
 impl Names {
     fn new<'i>(idents: impl IntoIterator<Item = &'i Ident>) -> Names {
         let list: Vec<String> = idents.into_iter().map(name_of).collect();
-        let set = list.iter().cloned().collect();
-        Names { list, set }
+        let mut index = HashMap::with_capacity(list.len());
+        for (k, name) in list.iter().enumerate() {
+            index.entry(name.clone()).or_insert(k);
+        }
+        Names { list, index }
+    }
+
+    fn index(&self, i: &Ident) -> Option<usize> {
+        self.index.get(&name_of(i)).copied()
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.index.contains_key(name)
     }
 }
 
 struct Checks<'a> {
     def: &'a StackDef,
+    tables: &'a Tables,
     out: TokenStream,
 }
 
@@ -114,7 +128,7 @@ impl Checks<'_> {
 
     fn reference(&mut self, kind: &str, from: &Ident, target: &Ident, declared: &Names) {
         let (from_s, target_s) = (name_of(from), name_of(target));
-        if declared.set.contains(&target_s) {
+        if declared.contains(&target_s) {
             return;
         }
         let names = &declared.list;
@@ -129,11 +143,12 @@ impl Checks<'_> {
     }
 
     fn duplicates(&mut self) {
-        let mut seen = HashMap::new();
+        let services = &self.tables.services;
         let mut containers: HashMap<String, &Ident> = HashMap::new();
-        for s in &self.def.services {
+        for (i, s) in self.def.services.iter().enumerate() {
             let name = name_of(&s.name);
-            if seen.insert(name.clone(), ()).is_some() {
+            // a duplicate: its name's first index is another service's
+            if services.index(&s.name) != Some(i) {
                 self.push(
                     s.name.span(),
                     quote_spanned! {s.name.span()=>
@@ -155,22 +170,11 @@ impl Checks<'_> {
     }
 
     fn references(&mut self) {
-        let def = self.def;
-        let services = Names::new(def.services.iter().map(|s| &s.name));
-        let by_name: HashMap<String, &ServiceDef> = def
-            .services
-            .iter()
-            .rev() // the first of two same-named services wins, as in the tables
-            .map(|s| (name_of(&s.name), s))
-            .collect();
-        let volumes = Names::new(&def.volumes);
-        let networks = Names::new(&def.networks);
-        let secrets = Names::new(&def.secrets);
-        let env = Names::new(def.env.iter().map(|(n, _)| n));
+        let (def, t) = (self.def, self.tables);
         for s in &def.services {
             for d in &s.depends_on {
-                self.reference("Service", &s.name, &d.target, &services);
-                let target = by_name.get(&name_of(&d.target)).copied();
+                self.reference("Service", &s.name, &d.target, &t.services.names);
+                let target = t.services.index(&d.target).map(|k| &def.services[k]);
                 if let (Cond::Healthy, Some(t)) = (d.cond, target) {
                     let has = t.healthcheck.is_some();
                     let (from, to) = (name_of(&s.name), name_of(&t.name));
@@ -184,20 +188,20 @@ impl Checks<'_> {
             }
             for m in &s.volumes {
                 if let MountSource::Volume(v) = &m.source {
-                    self.reference("Volume", &s.name, v, &volumes);
+                    self.reference("Volume", &s.name, v, &t.volumes.names);
                 }
             }
             for n in &s.networks {
-                self.reference("Network", &s.name, n, &networks);
+                self.reference("Network", &s.name, n, &t.networks.names);
             }
             for n in &s.secrets {
-                self.reference("Secret", &s.name, n, &secrets);
+                self.reference("Secret", &s.name, n, &t.secrets.names);
             }
             for e in &s.env {
                 let EnvEntry::Pass(var) = e else { continue };
                 let name = name_of(var);
-                if !env.set.contains(&name) {
-                    let declared = &env.list;
+                if !t.env.contains(&name) {
+                    let declared = &t.env.list;
                     let from = name_of(&s.name);
                     self.push(
                         var.span(),
@@ -255,19 +259,13 @@ impl Checks<'_> {
     }
 
     fn cycle(&mut self) {
-        let def = self.def;
-        let index: HashMap<String, u32> = def
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (name_of(&s.name), i as u32))
-            .collect();
+        let (def, services) = (self.def, &self.tables.services.names);
         let (mut from, mut to, mut spans) = (Vec::new(), Vec::new(), Vec::new());
         for (i, s) in def.services.iter().enumerate() {
             for d in &s.depends_on {
-                if let Some(&j) = index.get(&name_of(&d.target)) {
+                if let Some(j) = services.index(&d.target) {
                     from.push(i as u32);
-                    to.push(j);
+                    to.push(j as u32);
                     spans.push(d.target.span());
                 }
             }
@@ -275,7 +273,7 @@ impl Checks<'_> {
         if from.is_empty() {
             return;
         }
-        let names: Vec<String> = def.services.iter().map(|s| name_of(&s.name)).collect();
+        let names = &services.list;
         let (n, e) = (names.len(), from.len());
         let (path, scratch) = (n + 1, 3 * n + 1);
         self.out.extend(quote! {
@@ -297,7 +295,7 @@ impl Checks<'_> {
 fn service(
     s: &ServiceDef,
     t: &Tables,
-    env: &std::collections::HashSet<String>,
+    env: &Names,
     port_slots: std::ops::Range<usize>,
 ) -> TokenStream {
     let port_slots = port_slots.step_by(2).map(|k| (k, k + 1));
@@ -412,6 +410,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
     let t = Tables::new(def, &mut items);
     let mut checks = Checks {
         def,
+        tables: &t,
         out: TokenStream::new(),
     };
     checks.duplicates();
@@ -471,8 +470,6 @@ pub fn expand(def: &StackDef) -> TokenStream {
         #[allow(unused_braces, unused_parens)]
         const __STACKDEF_PORT_NUMBERS: [::stackdef::Port; #n] = [#(#numbers),*];
     });
-    let env_names: std::collections::HashSet<String> =
-        def.env.iter().map(|(n, _)| name_of(n)).collect();
     let mut slot = 0;
     let services: Vec<TokenStream> = def
         .services
@@ -480,7 +477,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
         .map(|s| {
             let start = slot;
             slot += 2 * s.ports.len();
-            service(s, &t, &env_names, start..slot)
+            service(s, &t, &t.env, start..slot)
         })
         .collect();
     // Services are built in closures of CHUNK each: debug builds give every local its own stack
