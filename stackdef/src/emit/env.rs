@@ -43,21 +43,17 @@ pub(crate) fn template_of_valid(stack: &Stack, target: &str) -> Result<String> {
             out.push_str(v.name());
             out.push('=');
             if let (false, Some(d)) = (v.is_secret(), v.default_value()) {
-                // the field's name is made only for an error
-                let value = template_value("default", d).map_err(|e| match e {
-                    Error::Invalid { value, reason, .. } => Error::Invalid {
-                        field: format!("default of {}", v.name()),
-                        value,
-                        reason,
-                    },
-                    other => other,
-                })?;
-                out.push_str(&value);
+                out.push_str(&default_text(v, d)?);
             }
             out.push('\n');
         }
     }
     Ok(out)
+}
+
+/// The default `d` of `v` as an env file writes it.
+fn default_text(v: &EnvVar, d: &str) -> Result<String> {
+    template_value(&format!("default of {}", v.name()), d)
 }
 
 /// Writes a development env file for `stack`: defaults filled in and every secret freshly
@@ -79,7 +75,7 @@ pub fn to_dev_env(stack: &Stack) -> Result<String> {
                     break s;
                 }
             },
-            (false, Some(d)) => template_value(&format!("default of {}", v.name()), d)?,
+            (false, Some(d)) => default_text(v, d)?,
             (false, None) => String::new(),
         };
         out.push_str(&format!("{}={value}\n", v.name()));
