@@ -103,14 +103,16 @@ pub(crate) enum Pairs {
     Map(Ordered<Option<Scalar>>),
 }
 
+/// The whole file. The emitter writes `services` through a type of its own that builds each
+/// service's document as it is written; the importer reads them into `Ordered<ServiceDoc>`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub(crate) struct File {
+pub(crate) struct File<S = Ordered<ServiceDoc>> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<Scalar>,
     #[serde(default)]
-    pub services: Ordered<ServiceDoc>,
+    pub services: S,
     #[serde(default, skip_serializing_if = "Ordered::is_empty")]
     pub networks: Ordered<Option<NetworkDoc>>,
     #[serde(default, skip_serializing_if = "Ordered::is_empty")]

@@ -6,7 +6,7 @@ mod import;
 use std::time::Duration;
 
 use doc::{
-    BuildDoc, DependDoc, DependsDoc, DeployDoc, HealthDoc, IpamDoc, LoggingDoc, MountDoc,
+    BuildDoc, DependDoc, DependsDoc, DeployDoc, File, HealthDoc, IpamDoc, LoggingDoc, MountDoc,
     NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourceSetDoc, ResourcesDoc,
     Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc, TmpfsOpts, VolumeDoc,
 };
@@ -62,69 +62,35 @@ pub(crate) fn yaml_of_valid(stack: &Stack, options: ComposeOptions) -> Result<St
     head.push_str(&super::header(stack));
     head.push('\n');
     let written = yaml::to_string_after(head, &file);
-    match file.failed.into_inner() {
+    match file.services.failed.into_inner() {
         Some(e) => Err(e),
         None => written,
     }
 }
 
-/// The file as it is written: each service's document is built while it is written and
-/// dropped after, so the whole document never exists as one tree (the same keys, in the same
-/// order, as `doc::File`, which the importer reads).
-struct FileOut<'a> {
+/// The `services:` mapping as it is written: each service's document is built while it is
+/// written and dropped after, so the whole document never exists as one tree.
+struct ServicesOut<'a> {
     emitter: &'a Emitter,
     stack: &'a Stack,
-    name: Option<Str>,
-    networks: Ordered<Option<NetworkDoc>>,
-    volumes: Ordered<Option<VolumeDoc>>,
-    secrets: Ordered<SecretDoc>,
-    extra: Ordered<ExtValue>,
     /// The typed error of a service that could not be built (the serializer's error is text).
     failed: std::cell::RefCell<Option<Error>>,
 }
 
-/// The `services:` mapping of a [`FileOut`].
-struct ServicesOut<'a>(&'a FileOut<'a>);
-
 impl serde::Serialize for ServicesOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::{Error as _, SerializeMap};
-        let file = self.0;
-        let mut map = s.serialize_map(Some(file.stack.services.len()))?;
-        for service in &file.stack.services {
+        let mut map = s.serialize_map(Some(self.stack.services.len()))?;
+        for service in &self.stack.services {
             // checked here rather than in a pass of its own: one walk over the services
-            match plain_fields(service).and_then(|()| file.emitter.service(service)) {
+            match plain_fields(service).and_then(|()| self.emitter.service(service)) {
                 Ok(doc) => map.serialize_entry(service.name.as_str(), &doc)?,
                 Err(e) => {
                     let message = e.to_string();
-                    *file.failed.borrow_mut() = Some(e);
+                    *self.failed.borrow_mut() = Some(e);
                     return Err(S::Error::custom(message));
                 }
             }
-        }
-        map.end()
-    }
-}
-
-impl serde::Serialize for FileOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(name) = &self.name {
-            map.serialize_entry("name", name)?;
-        }
-        map.serialize_entry("services", &ServicesOut(self))?;
-        if !self.networks.0.is_empty() {
-            map.serialize_entry("networks", &self.networks)?;
-        }
-        if !self.volumes.0.is_empty() {
-            map.serialize_entry("volumes", &self.volumes)?;
-        }
-        if !self.secrets.0.is_empty() {
-            map.serialize_entry("secrets", &self.secrets)?;
-        }
-        for (key, value) in &self.extra.0 {
-            map.serialize_entry(key, value)?;
         }
         map.end()
     }
@@ -197,24 +163,27 @@ fn pairs(items: &[(String, String)]) -> Option<Pairs> {
 }
 
 impl Emitter {
-    fn file<'a>(&'a self, stack: &'a Stack) -> Result<FileOut<'a>> {
+    fn file<'a>(&'a self, stack: &'a Stack) -> Result<File<ServicesOut<'a>>> {
         let secrets = stack
             .secrets
             .iter()
             .map(|s| Ok((s.name.to_string(), self.secret(s)?)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(FileOut {
-            emitter: self,
-            stack,
+        Ok(File {
             name: match self.options.target {
                 ComposeTarget::Spec => Some(str(&stack.name)),
                 ComposeTarget::DockerCompose1 => None,
+            },
+            version: None,
+            services: ServicesOut {
+                emitter: self,
+                stack,
+                failed: std::cell::RefCell::new(None),
             },
             networks: Ordered(stack.networks.iter().map(network).collect()),
             volumes: Ordered(stack.volumes.iter().map(volume).collect()),
             secrets: Ordered(secrets),
             extra: ext("extensions", &stack.extensions)?,
-            failed: std::cell::RefCell::new(None),
         })
     }
 
