@@ -69,23 +69,23 @@ fn pad(out: &mut String, n: usize) {
 }
 
 impl<'a> Writer<'a> {
-    /// Writes a scalar already rendered as YAML text, ending the line.
-    fn scalar_text(self, text: &str) -> Result<()> {
+    /// Writes a scalar on the current line with `write`, then ends the line.
+    fn line(self, write: impl FnOnce(&mut String)) -> Result<()> {
         if let At::Key(_) = self.at {
             self.out.push(' ');
         }
-        self.out.push_str(text);
+        write(self.out);
         self.out.push('\n');
         Ok(())
     }
 
+    /// Writes a scalar already rendered as YAML text.
+    fn scalar_text(self, text: &str) -> Result<()> {
+        self.line(|out| out.push_str(text))
+    }
+
     fn string(self, s: &str) -> Result<()> {
-        if let At::Key(_) = self.at {
-            self.out.push(' ');
-        }
-        scalar(self.out, s);
-        self.out.push('\n');
-        Ok(())
+        self.line(|out| scalar(out, s))
     }
 
     fn collection(self, map: bool) -> Compound<'a> {
@@ -281,33 +281,27 @@ impl KeyWriter<'_> {
         let start = self.out.len();
         scalar(self.out, s);
         // bytes bound characters: count only when the bytes could be too many
-        let long = self.out.len() - start > MAX_KEY_CHARS;
-        let written = if long {
-            self.out[start..].chars().count()
-        } else {
-            0
-        };
-        if written > MAX_KEY_CHARS {
-            self.out.truncate(start);
-            let shown: String = s.chars().take(40).collect();
-            return Err(WriteError(format!(
-                "a mapping key of {written} characters is longer than YAML allows \
-                 ({MAX_KEY_CHARS}): `{}…`",
-                shown.escape_debug()
-            )));
+        if self.out.len() - start > MAX_KEY_CHARS {
+            let written = self.out[start..].chars().count();
+            if written > MAX_KEY_CHARS {
+                self.out.truncate(start);
+                let shown: String = s.chars().take(40).collect();
+                return Err(WriteError(format!(
+                    "a mapping key of {written} characters is longer than YAML allows \
+                     ({MAX_KEY_CHARS}): `{}…`",
+                    shown.escape_debug()
+                )));
+            }
         }
         Ok(())
     }
-
-    fn not_a_key(what: &str) -> Result<()> {
-        Err(not_a_key(what))
-    }
 }
 
+// writing into a String cannot fail
 macro_rules! display_scalars {
     ($($method:ident: $ty:ty),*) => {
         $(fn $method(self, v: $ty) -> Result<()> {
-            self.scalar_text(itoa(v).as_str())
+            self.line(|out| { let _ = write!(out, "{v}"); })
         })*
     };
 }
@@ -315,45 +309,10 @@ macro_rules! display_scalars {
 macro_rules! display_keys {
     ($($method:ident: $ty:ty),*) => {
         $(fn $method(self, v: $ty) -> Result<()> {
-            self.out.push_str(itoa(v).as_str());
+            let _ = write!(self.out, "{v}");
             Ok(())
         })*
     };
-}
-
-/// An integer as text, on the stack.
-struct Digits {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl Digits {
-    fn as_str(&self) -> &str {
-        // only ASCII digits and a sign are written
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0")
-    }
-}
-
-impl fmt::Write for Digits {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-fn itoa(v: impl fmt::Display) -> Digits {
-    let mut d = Digits {
-        buf: [0; 40],
-        len: 0,
-    };
-    // 40 bytes hold every i128/u128
-    let _ = write!(d, "{v}");
-    d
 }
 
 /// A float in a form both YAML versions read as a float: `.inf`, `.nan`, `1.0`, `1.0e+100`.
@@ -600,7 +559,7 @@ impl ser::Serializer for KeyWriter<'_> {
     }
 
     fn serialize_bytes(self, _: &[u8]) -> Result<()> {
-        Self::not_a_key("bytes")
+        Err(not_a_key("bytes"))
     }
 
     fn serialize_none(self) -> Result<()> {
@@ -639,7 +598,7 @@ impl ser::Serializer for KeyWriter<'_> {
         _: &'static str,
         _: &T,
     ) -> Result<()> {
-        Self::not_a_key("an enum variant with a value")
+        Err(not_a_key("an enum variant with a value"))
     }
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
