@@ -71,6 +71,17 @@ fn unknown_fields_are_refused_and_extensions_kept() {
 }
 
 #[test]
+fn a_key_twice_in_an_extension_mapping_is_refused_on_import() {
+    // the emitter refuses to write such a mapping, so the importer must not accept one
+    let text = "name: x\nservices:\n  a:\n    image: nginx\nx-common:\n  k: 1\n  k: 2\n";
+    let err = compose::parse(text).unwrap_err();
+    assert!(
+        matches!(&err, Error::Yaml(m) if m.contains("duplicate key `k`")),
+        "{err}"
+    );
+}
+
+#[test]
 fn hostile_values_read_back_exactly() {
     let hostile = [
         "22:22",

@@ -23,6 +23,7 @@ pub use service::{
     Protocol, Resources, Restart, Service, ServiceNetwork,
 };
 pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
+pub(crate) use text::unique_entries;
 pub use text::{ExtValue, Fallback, Part, Text};
 pub use units::{ByteSize, Cpus, Port, PortRange};
 pub(crate) use units::{format_duration, parse_duration};

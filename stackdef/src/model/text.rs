@@ -233,13 +233,27 @@ impl<'de> serde::de::Visitor<'de> for ExtVisitor {
         }
         Ok(ExtValue::List(items))
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<ExtValue, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(kv) = a.next_entry::<String, ExtValue>()? {
-            entries.push(kv);
-        }
-        Ok(ExtValue::Map(entries))
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<ExtValue, A::Error> {
+        unique_entries(a).map(ExtValue::Map)
     }
+}
+
+/// A mapping's entries in order; a key that appears twice is an error (readers disagree on
+/// which value wins, and the emitter refuses to write one).
+pub(crate) fn unique_entries<'de, A, T>(mut a: A) -> Result<Vec<(String, T)>, A::Error>
+where
+    A: serde::de::MapAccess<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let mut out: Vec<(String, T)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while let Some((k, v)) = a.next_entry::<String, T>()? {
+        if !seen.insert(k.clone()) {
+            return Err(serde::de::Error::custom(format!("duplicate key `{k}`")));
+        }
+        out.push((k, v));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -48,18 +48,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
             fn visit_unit<E>(self) -> Result<Ordered<T>, E> {
                 Ok(Ordered(Vec::new()))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> Result<Ordered<T>, A::Error> {
-                let mut out: Vec<(String, T)> = Vec::new();
-                while let Some((k, v)) = a.next_entry::<String, T>()? {
-                    if out.iter().any(|(seen, _)| *seen == k) {
-                        return Err(serde::de::Error::custom(format!("duplicate key `{k}`")));
-                    }
-                    out.push((k, v));
-                }
-                Ok(Ordered(out))
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<Ordered<T>, A::Error> {
+                crate::model::unique_entries(a).map(Ordered)
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
