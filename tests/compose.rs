@@ -37,7 +37,9 @@ fn inctra_passes_compose_spec_schema_and_docker_compose() {
     let v1 = dir.join("prod-docker-compose.v1.yml");
     std::fs::write(&v1, legacy(&stack).unwrap()).unwrap();
     support::check_compose_schema(&v1);
-    support::check_docker_compose(&v1, &support::root().join("tests/fixtures/inctra.env"));
+    let env = support::root().join("tests/fixtures/inctra.env");
+    support::check_compose_v2(&spec, &env);
+    support::check_docker_compose(&v1, &env);
 }
 
 #[test]

@@ -49,6 +49,9 @@ fn docker_compose_reads_every_variable_from_the_filled_template() {
     let env = dir.join(".env.prod");
     std::fs::write(&env, filled()).unwrap();
     support::check_docker_compose(&file, &env);
+    let spec = dir.join("spec.yml");
+    std::fs::write(&spec, compose::to_yaml(&stack).unwrap()).unwrap();
+    support::check_compose_v2(&spec, &env);
 }
 
 /// Names inside `${…}` in a compose file.
@@ -126,6 +129,7 @@ fn hostile_values_read_back_exactly_in_compose_and_shell() {
             "services:\n  a:\n    image: nginx\n    environment:\n      - V=${V}\n",
         )
         .unwrap();
+        // both compose versions read the line as the shell does
         let tool = support::tool("STACKDEF_DOCKER_COMPOSE", "docker-compose");
         let out = Command::new(tool)
             .arg("-f")
@@ -144,6 +148,12 @@ fn hostile_values_read_back_exactly_in_compose_and_shell() {
             got.as_deref(),
             Some(value),
             "docker-compose reads {line}:\n{text}"
+        );
+        let v2 = support::compose_v2_json(&file, &env).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(
+            support::v2_str(&v2["services"]["a"]["environment"]["V"]).as_deref(),
+            Some(value),
+            "docker compose v2 reads {line}"
         );
     }
     for bad in ["it's", "two\nlines", "a\\\\b", "tail\\"] {

@@ -81,6 +81,7 @@ fn compose_files_pass_schema_and_docker_compose() {
             let env = dir.join("filled.env");
             let template = stackdef::emit::env::to_template(&stack, ".env").unwrap();
             std::fs::write(&env, support::fill_env(&template)).unwrap();
+            support::check_compose_v2(&spec, &env);
             support::check_docker_compose(&legacy, &env);
         }
     }

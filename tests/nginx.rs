@@ -368,6 +368,9 @@ fn a_proxy_service_is_wired_into_compose() {
     let env = dir.join("empty.env");
     std::fs::write(&env, "").unwrap();
     support::check_docker_compose(&file, &env);
+    let spec = dir.join("spec.yml");
+    std::fs::write(&spec, stackdef::emit::compose::to_yaml(&stack).unwrap()).unwrap();
+    support::check_compose_v2(&spec, &env);
     let yaml = std::fs::read_to_string(&file).unwrap();
     assert!(
         yaml.contains("wait $$!"),

@@ -148,11 +148,15 @@ fn compose_reads_back_as_the_stack_says() {
 fn a_sample_passes_the_compose_schema_and_docker_compose() {
     let dir = support::scratch("prop-compose");
     let mut files = Vec::new();
+    let mut spec_files = Vec::new();
     let mut runner = runner(400);
     let strategy = stack();
     while files.len() < 60 {
         let stack = strategy.new_tree(&mut runner).expect("tree").current();
-        if emit_or_refuse(&stack).is_some() {
+        if let Some(yaml) = emit_or_refuse(&stack) {
+            let spec = dir.join(format!("s{}.yml", files.len()));
+            std::fs::write(&spec, yaml).unwrap();
+            spec_files.push(spec);
             let path = dir.join(format!("c{}.yml", files.len()));
             let v1 = compose::ComposeOptions {
                 target: compose::ComposeTarget::DockerCompose1,
@@ -173,6 +177,9 @@ fn a_sample_passes_the_compose_schema_and_docker_compose() {
     std::fs::write(&env, "").unwrap();
     for f in files.iter().step_by(6) {
         support::check_docker_compose(f, &env);
+    }
+    for f in &spec_files {
+        support::check_compose_v2(f, &env);
     }
 }
 

