@@ -154,11 +154,21 @@ pub fn compose_v2() -> PathBuf {
 /// Docker Compose v2's reading of a file: `config --format json` with `env_file` as its env
 /// file. `Err` holds compose's message when it refuses the file or prints any warning.
 pub fn compose_v2_json(file: &Path, env_file: &Path) -> Result<serde_json::Value, String> {
+    compose_v2_json_with(file, env_file, &[])
+}
+
+/// [`compose_v2_json`] with further global options (e.g. `--profile '*'`).
+pub fn compose_v2_json_with(
+    file: &Path,
+    env_file: &Path,
+    options: &[&str],
+) -> Result<serde_json::Value, String> {
     let out = Command::new(compose_v2())
         .arg("-f")
         .arg(file)
         .arg("--env-file")
         .arg(env_file)
+        .args(options)
         .args(["-p", "stackdeftest", "config", "--format", "json"])
         .output()
         .unwrap_or_else(|e| panic!("cannot run docker compose v2: {e}"));

@@ -4,6 +4,7 @@
 //! broken rule fails the build on the user's token; [`validate`] runs the same functions on a
 //! stack built at run time and reports every problem at once, with the same text.
 
+mod fields;
 mod msg;
 mod routes;
 pub mod rules;
@@ -40,6 +41,13 @@ pub enum DefectClass {
     UndeclaredEnv,
     /// A warning: a declared environment variable nothing reads.
     UnusedEnv,
+    /// A single value the real tools refuse or read otherwise than meant (a control
+    /// character, a capability or profile name compose refuses, a bind source compose reads as
+    /// a volume name, …).
+    InvalidValue,
+    /// Settings that contradict each other (a fixed container name on replicas, an external
+    /// volume with a driver, a dependency only a profile enables, a port both TLS and plain).
+    Conflict,
 }
 
 /// One problem found by [`validate`]: its class and its message.
@@ -84,6 +92,8 @@ pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
     ports(stack, &mut out);
     cycle(stack, &names, &index, &mut out);
     routes::check(stack, &names, &index, &mut out);
+    routes::servers(stack, &mut out);
+    fields::check(stack, &mut out);
     env_uses(stack, &mut out);
     if out.is_empty() { Ok(()) } else { Err(out) }
 }

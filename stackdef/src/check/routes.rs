@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::rules::{self, Defect, PortUse};
 use super::{DefectClass, Diagnostic, diag};
-use crate::model::{Action, Placement, Service, Stack, Tls};
+use crate::model::{Action, Placement, Protocol, Proxy, Service, Stack, Tls};
 
 /// Host ports of proxies: HTTP, and HTTPS when a server has TLS. A proxy on the host holds
 /// them itself; a proxy service holds them unless it already publishes those container ports
@@ -42,14 +42,20 @@ pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
     uses
 }
 
+/// Whether `s` listens on TCP `port` (nginx proxies HTTP, which is TCP; a UDP-only port is no
+/// target).
 fn listens(s: &Service, port: u16) -> bool {
-    s.ports.iter().any(|p| p.target.contains(port)) || s.expose.iter().any(|e| e.contains(port))
+    s.ports
+        .iter()
+        .any(|p| p.protocol == Protocol::Tcp && p.target.contains(port))
+        || s.expose.iter().any(|e| e.contains(port))
 }
 
+/// Whether `s` publishes TCP container port `port` on the host.
 fn publishes(s: &Service, port: u16) -> bool {
     s.ports
         .iter()
-        .any(|p| p.published.is_some() && p.target.contains(port))
+        .any(|p| p.published.is_some() && p.protocol == Protocol::Tcp && p.target.contains(port))
 }
 
 pub(crate) fn check(
@@ -64,11 +70,21 @@ pub(crate) fn check(
             let mut seen = HashSet::new();
             for route in &server.routes {
                 let path = route.path.as_str();
-                if !seen.insert((route.exact, path)) {
-                    out.push(diag(
-                        DefectClass::DuplicateRoute,
-                        Defect::DuplicateRoute { host, path },
-                    ));
+                // every `location` the route writes: an SPA adds its assets prefix
+                let assets = match &route.action {
+                    Action::Spa { assets, .. } => Some((false, assets.as_str())),
+                    _ => None,
+                };
+                for key in std::iter::once((route.exact, path)).chain(assets) {
+                    if !seen.insert(key) {
+                        out.push(diag(
+                            DefectClass::DuplicateRoute,
+                            Defect::DuplicateRoute { host, path: key.1 },
+                        ));
+                    }
+                }
+                if let Some((zone, _)) = &route.rate_limit {
+                    zone_declared(proxy, path, zone.as_str(), out);
                 }
                 let Action::Proxy(up) = &route.action else {
                     continue;
@@ -111,5 +127,106 @@ pub(crate) fn check(
                 }
             }
         }
+    }
+}
+
+fn zone_declared(proxy: &Proxy, path: &str, zone: &str, out: &mut Vec<Diagnostic>) {
+    if proxy.rate_limits.iter().any(|z| z.name.as_str() == zone) {
+        return;
+    }
+    let known: Vec<&str> = proxy.rate_limits.iter().map(|z| z.name.as_str()).collect();
+    let suggestion = rules::suggest(zone, &known);
+    out.push(diag(
+        DefectClass::Undeclared,
+        Defect::UndeclaredZone {
+            path,
+            zone,
+            suggestion,
+        },
+    ));
+}
+
+/// nginx refuses a rate zone smaller than eight memory pages ("zone is too small").
+const MIN_ZONE_BYTES: u64 = 32 * 1024;
+/// Fewest `worker_connections` that leave room for the listening sockets and upstreams.
+pub(crate) const MIN_WORKER_CONNECTIONS: u32 = 16;
+
+/// Server-level rules of each nginx file: names and default servers per port, TLS and plain on
+/// one port, TLS without a name, rate zones nginx refuses.
+pub(crate) fn servers(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    for proxy in &stack.proxies {
+        let file = proxy.file.as_str();
+        // (port, name) → seen; port → TLS or plain
+        let mut names: HashSet<(u16, &str)> = HashSet::new();
+        let mut tls_of_port: HashMap<u16, bool> = HashMap::new();
+        let mut mixed = HashSet::new();
+        for server in &proxy.servers {
+            let tls = server.tls != Tls::Off;
+            if tls && server.names.is_empty() {
+                out.push(diag(DefectClass::Conflict, Defect::TlsWithoutName { file }));
+            }
+            let mut listens = vec![(server.http_port.get(), false)];
+            if tls {
+                listens.push((server.https_port.get(), true));
+            }
+            for (port, ssl) in listens {
+                if *tls_of_port.entry(port).or_insert(ssl) != ssl && mixed.insert(port) {
+                    out.push(diag(
+                        DefectClass::Conflict,
+                        Defect::MixedTlsPort { file, port },
+                    ));
+                }
+                let hosts: Vec<&str> = match server.names.as_slice() {
+                    [] => vec!["_"],
+                    names => names.iter().map(|n| n.as_str()).collect(),
+                };
+                for host in hosts {
+                    if !names.insert((port, host)) {
+                        out.push(diag(
+                            DefectClass::Duplicate,
+                            Defect::DuplicateServer { file, host, port },
+                        ));
+                    }
+                }
+            }
+        }
+        zones(proxy, out);
+    }
+}
+
+fn zones(proxy: &Proxy, out: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    let at = |field: &str| format!("proxies.{}.{field}", proxy.file);
+    let mut invalid = |field: String, value: String, reason: &str| {
+        out.push(Diagnostic {
+            class: DefectClass::InvalidValue,
+            message: crate::Error::invalid(field, &value, reason).to_string(),
+        });
+    };
+    for z in &proxy.rate_limits {
+        if !seen.insert(z.name.as_str()) {
+            invalid(at("rate_limits"), z.name.to_string(), "declared twice");
+        }
+        if z.size.as_bytes() < MIN_ZONE_BYTES {
+            invalid(
+                at(&format!("rate_limits.{}.size", z.name)),
+                z.size.as_bytes().to_string(),
+                "nginx needs a zone of at least 32 KiB",
+            );
+        }
+        if z.per_second == 0 {
+            invalid(
+                at(&format!("rate_limits.{}.per_second", z.name)),
+                "0".into(),
+                "a rate must be at least 1 request per second",
+            );
+        }
+    }
+    if proxy.worker_connections < MIN_WORKER_CONNECTIONS {
+        invalid(
+            at("worker_connections"),
+            proxy.worker_connections.to_string(),
+            "must be at least 16",
+        );
     }
 }

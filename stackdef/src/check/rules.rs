@@ -152,6 +152,71 @@ pub enum Defect<'a> {
         /// The variable.
         name: &'a str,
     },
+    /// One list of a service or stack names the same thing twice (a key written twice in one
+    /// YAML mapping, or a value silently lost).
+    Twice {
+        /// Where: a service name, or `the stack`.
+        place: &'a str,
+        /// What kind of entry (`dependency`, `variable`, `mount target`, …).
+        what: &'a str,
+        /// The entry.
+        name: &'a str,
+    },
+    /// A fixed container name on a service with several replicas.
+    ContainerNameWithReplicas {
+        /// The service.
+        service: &'a str,
+        /// Its replica count.
+        replicas: u32,
+    },
+    /// A dependency on a service that only some profile enables, from a service enabled without
+    /// it (compose then refuses the whole file).
+    ProfileDependency {
+        /// The depending service.
+        from: &'a str,
+        /// The service only profiles enable.
+        to: &'a str,
+    },
+    /// An external volume or network with options only compose-created ones can have.
+    ExternalWithOptions {
+        /// `volume` or `network`.
+        kind: &'a str,
+        /// Its name.
+        name: &'a str,
+        /// The option (`driver`, …).
+        option: &'a str,
+    },
+    /// Two servers of one nginx file answer the same name on the same port (nginx ignores the
+    /// second), or two catch-all servers share a port.
+    DuplicateServer {
+        /// The nginx file.
+        file: &'a str,
+        /// The name (`_` for a catch-all server).
+        host: &'a str,
+        /// The port.
+        port: u16,
+    },
+    /// One port of an nginx file is TLS for one server and plain for another.
+    MixedTlsPort {
+        /// The nginx file.
+        file: &'a str,
+        /// The port.
+        port: u16,
+    },
+    /// A TLS server without a name: neither a certificate nor a redirect can be chosen.
+    TlsWithoutName {
+        /// The nginx file.
+        file: &'a str,
+    },
+    /// A route limited by a rate zone its proxy does not declare.
+    UndeclaredZone {
+        /// The route's path.
+        path: &'a str,
+        /// The zone.
+        zone: &'a str,
+        /// A declared zone close to it.
+        suggestion: Option<&'a str>,
+    },
     /// #6: a container name used twice.
     DuplicateContainerName {
         /// The container name.
@@ -297,6 +362,72 @@ impl Defect<'_> {
                 m.push("variable ");
                 m.code(name);
                 m.push(" is declared but nothing reads it; remove it or use it");
+            }
+            Defect::Twice { place, what, name } => {
+                m.code(place);
+                m.push(" lists ");
+                m.push(what);
+                m.push(" ");
+                m.code(name);
+                m.push(" twice; compose keeps only one of them, so keep one");
+            }
+            Defect::ContainerNameWithReplicas { service, replicas } => {
+                m.code(service);
+                m.push(" runs ");
+                m.num(replicas);
+                m.push(" replicas but has a fixed `container_name`, which only one container can have; remove it");
+            }
+            Defect::ProfileDependency { from, to } => {
+                m.code(from);
+                m.push(" depends on ");
+                m.code(to);
+                m.push(", which only its profiles enable, but ");
+                m.code(from);
+                m.push(" runs without them; give both the same profiles or drop the dependency");
+            }
+            Defect::ExternalWithOptions { kind, name, option } => {
+                m.push(kind);
+                m.push(" ");
+                m.code(name);
+                m.push(" is external but sets `");
+                m.push(option);
+                m.push("`; an external ");
+                m.push(kind);
+                m.push(" is created elsewhere, so remove the option or the `external` flag");
+            }
+            Defect::DuplicateServer { file, host, port } => {
+                m.push("server ");
+                m.code(host);
+                m.push(" on port ");
+                m.num(port as u32);
+                m.push(" is declared twice in ");
+                m.code(file);
+                m.push("; nginx would answer only the first, so merge their routes");
+            }
+            Defect::MixedTlsPort { file, port } => {
+                m.push("port ");
+                m.num(port as u32);
+                m.push(" of ");
+                m.code(file);
+                m.push(
+                    " is TLS for one server and plain HTTP for another; give them different ports",
+                );
+            }
+            Defect::TlsWithoutName { file } => {
+                m.push("a TLS server of ");
+                m.code(file);
+                m.push(" has no name; TLS needs the host name its certificate is for");
+            }
+            Defect::UndeclaredZone {
+                path,
+                zone,
+                suggestion,
+            } => {
+                m.push("route ");
+                m.code(path);
+                m.push(" is limited by undeclared rate zone ");
+                m.code(zone);
+                m.suggest(suggestion, "; declare it in the proxy's `rate_limits`");
             }
             Defect::DuplicateContainerName {
                 name,

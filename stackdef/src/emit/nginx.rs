@@ -281,7 +281,7 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
     let routes = proxy.servers.iter().map(|s| s.routes.len()).sum::<usize>();
     let mut text = String::with_capacity(4096 + 800 * routes);
     let rendered = if full {
-        let connections = proxy.worker_connections.max(16);
+        let connections = proxy.worker_connections;
         Main {
             header,
             rlimit: connections.saturating_mul(2),
@@ -386,13 +386,19 @@ impl<'a> Builder<'a> {
                 .map(|z| ZoneView {
                     name: z.name.to_string(),
                     size: size(z.size),
-                    rate: z.per_second.max(1),
+                    rate: z.per_second,
                 })
                 .collect(),
             tls,
             resolver: (by_name && proxies).then_some("127.0.0.11"),
             upstreams,
-            catch_all: self.full && named,
+            // the user's own catch-all server on that port is the default server there
+            catch_all: self.full
+                && named
+                && !p
+                    .servers
+                    .iter()
+                    .any(|s| s.names.is_empty() && Some(s.http_port) == first.map(|f| f.http_port)),
             catch_all_http: first.map_or(80, |s| s.http_port.get()),
             catch_all_https: first
                 .filter(|_| p.has_tls() && !self.bootstrap)
@@ -611,10 +617,18 @@ fn with_final_newline(mut text: String) -> String {
     text
 }
 
+/// The upstream (and variable) name of `service:port`: letters and digits kept, `-` `_` `.`
+/// written `_h` `_u` `_d`, then `_` and the port. One-to-one, so two services never share an
+/// upstream (`a-b` and `a_b` would both be `a_b` if every other character became `_`).
 fn upstream_name(service: &str, port: u16) -> String {
-    let mut name = String::with_capacity(service.len() + 6);
+    let mut name = String::with_capacity(service.len() + 8);
     for c in service.chars() {
-        name.push(if c.is_ascii_alphanumeric() { c } else { '_' });
+        match c {
+            '-' => name.push_str("_h"),
+            '_' => name.push_str("_u"),
+            '.' => name.push_str("_d"),
+            c => name.push(c),
+        }
     }
     // writing into a String cannot fail
     let _ = std::fmt::Write::write_fmt(&mut name, format_args!("_{port}"));

@@ -210,7 +210,8 @@ impl Mount {
 pub enum Command {
     /// Exec form: program and arguments, no shell.
     Exec(Vec<Text>),
-    /// Shell form, only when asked for explicitly.
+    /// Shell form, only when asked for explicitly: written `["/bin/sh", "-c", text]` (compose
+    /// itself would split a string into words, without a shell), so the image needs `/bin/sh`.
     Shell(Text),
 }
 

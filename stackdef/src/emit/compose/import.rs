@@ -101,8 +101,38 @@ fn extensions(place: &str, extra: &Ordered<ExtValue>) -> Result<Vec<(String, Ext
                 "unknown field in {place}: stackdef does not model it; keep free-form data under an `x-` key"
             ),
         )),
-        None => Ok(extra.0.clone()),
+        None => extra
+            .0
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), ext_value(k, v)?)))
+            .collect(),
     }
+}
+
+/// An extension value as the container sees it: compose interpolates `x-` strings too, so
+/// `$$` reads as `$` and a variable is refused, as in other plain fields.
+fn ext_value(field: &str, v: &ExtValue) -> Result<ExtValue> {
+    Ok(match v {
+        ExtValue::Str(s) => {
+            let t = interp(field, s)?;
+            ExtValue::Str(t.as_literal().ok_or_else(|| {
+                Error::invalid(field, s, "variables are not supported in `x-` fields")
+            })?)
+        }
+        ExtValue::List(items) => ExtValue::List(
+            items
+                .iter()
+                .map(|i| ext_value(field, i))
+                .collect::<Result<_>>()?,
+        ),
+        ExtValue::Map(entries) => ExtValue::Map(
+            entries
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), ext_value(field, v)?)))
+                .collect::<Result<_>>()?,
+        ),
+        other => other.clone(),
+    })
 }
 
 /// Reads compose interpolation: `$$` is a literal `$`; `${VAR}`, `${VAR:-x}`, `${VAR-x}`,
@@ -174,9 +204,75 @@ fn strings(field: &str, v: &OneOrMany) -> Result<Vec<String>> {
 
 fn command(field: &str, v: &OneOrMany) -> Result<Command> {
     match v {
-        OneOrMany::One(s) => Ok(Command::Shell(interp(field, s)?)),
+        // compose splits a string command into words itself (no shell runs it)
+        OneOrMany::One(s) => Ok(Command::Exec(
+            split_words(field, s)?
+                .iter()
+                .map(|w| interp(field, w))
+                .collect::<Result<_>>()?,
+        )),
         OneOrMany::Many(_) => Ok(Command::Exec(text_list(field, v)?)),
     }
+}
+
+/// Splits a string command into words as compose does: blanks separate words, single quotes
+/// keep everything, double quotes keep all but `\"` and `\\`, a backslash escapes the next
+/// character. Backticks and `$(` (command substitution, which compose refuses) and unclosed
+/// quotes are refused.
+fn split_words(field: &str, s: &str) -> Result<Vec<String>> {
+    let bad = |why: &str| Error::invalid(field, s, why.to_owned());
+    let (mut words, mut cur, mut in_word) = (Vec::new(), String::new(), false);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return Err(bad("an unclosed `'`")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') if matches!(chars.peek(), Some('"' | '\\')) => {
+                            cur.extend(chars.next());
+                        }
+                        Some('`') => return Err(bad("command substitution is not supported")),
+                        Some(c) => cur.push(c),
+                        None => return Err(bad("an unclosed `\"`")),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                cur.extend(chars.next());
+            }
+            '`' => return Err(bad("command substitution is not supported")),
+            '$' if chars.peek() == Some(&'(') => {
+                return Err(bad("command substitution is not supported"));
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
 }
 
 fn pairs_raw(field: &str, p: &Pairs) -> Result<Vec<(String, String)>> {

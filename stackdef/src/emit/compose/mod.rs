@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     Build, Command, DependsOn, Deploy, ExtValue, HealthTest, Healthcheck, Mount, Network,
     PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack, Volume,
-    format_duration, no_control,
+    format_duration,
 };
 
 /// Which compose implementation the file is for.
@@ -82,8 +82,7 @@ impl serde::Serialize for ServicesOut<'_> {
         use serde::ser::{Error as _, SerializeMap};
         let mut map = s.serialize_map(Some(self.stack.services.len()))?;
         for service in &self.stack.services {
-            // checked here rather than in a pass of its own: one walk over the services
-            match plain_fields(service).and_then(|()| self.emitter.service(service)) {
+            match self.emitter.service(service) {
                 Ok(doc) => map.serialize_entry(service.name.as_str(), &doc)?,
                 Err(e) => {
                     let message = e.to_string();
@@ -113,41 +112,28 @@ fn dur(field: impl Fn() -> String, d: Option<Duration>) -> Result<Option<Str>> {
     d.map(|d| format_duration(&field(), d).map(Str)).transpose()
 }
 
-/// The `x-*` fields at `place` (`extensions` or `services.<name>.extensions`). A key without the
-/// `x-` prefix would write a compose field past the model (or a second `image:`), and a key twice
-/// in one mapping makes a file readers disagree on: both are refused.
-fn ext(place: &str, fields: &[(String, ExtValue)]) -> Result<Ordered<ExtValue>> {
-    if let Some((key, _)) = fields.iter().find(|(k, _)| !k.starts_with("x-")) {
-        return Err(Error::invalid(
-            place,
-            key,
-            "an extension field's key must start with `x-`",
-        ));
-    }
-    unique_keys(place, fields)?;
-    Ok(Ordered(fields.to_vec()))
+/// The `x-*` fields of the stack or a service (their keys are checked by `validate()`).
+/// Compose interpolates `x-` values too, so a literal `$` is written `$$`.
+fn ext(fields: &[(String, ExtValue)]) -> Ordered<ExtValue> {
+    Ordered(
+        fields
+            .iter()
+            .map(|(k, v)| (k.clone(), ext_esc(v)))
+            .collect(),
+    )
 }
 
-fn unique_keys(place: &str, fields: &[(String, ExtValue)]) -> Result<()> {
-    let mut seen = std::collections::HashSet::with_capacity(fields.len());
-    for (key, value) in fields {
-        if !seen.insert(key.as_str()) {
-            return Err(Error::invalid(
-                place,
-                key,
-                "this key appears twice in one mapping",
-            ));
-        }
-        ext_value_keys(place, value)?;
-    }
-    Ok(())
-}
-
-fn ext_value_keys(place: &str, value: &ExtValue) -> Result<()> {
-    match value {
-        ExtValue::Map(entries) => unique_keys(place, entries),
-        ExtValue::List(items) => items.iter().try_for_each(|i| ext_value_keys(place, i)),
-        _ => Ok(()),
+fn ext_esc(v: &ExtValue) -> ExtValue {
+    match v {
+        ExtValue::Str(s) => ExtValue::Str(s.replace('$', "$$")),
+        ExtValue::List(items) => ExtValue::List(items.iter().map(ext_esc).collect()),
+        ExtValue::Map(entries) => ExtValue::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), ext_esc(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -183,7 +169,7 @@ impl Emitter {
             networks: Ordered(stack.networks.iter().map(network).collect()),
             volumes: Ordered(stack.volumes.iter().map(volume).collect()),
             secrets: Ordered(secrets),
-            extra: ext("extensions", &stack.extensions)?,
+            extra: ext(&stack.extensions),
         })
     }
 
@@ -247,20 +233,20 @@ impl Emitter {
                         .collect(),
                 ),
             }),
-            profiles: s.profiles.iter().map(str).collect(),
+            profiles: s.profiles.iter().map(|p| esc(p)).collect(),
             extra_hosts: s
                 .extra_hosts
                 .iter()
-                .map(|(h, ip)| Str(format!("{h}:{ip}")))
+                .map(|(h, ip)| Str(format!("{}:{ip}", esc(h))))
                 .collect(),
             read_only: s.read_only.then_some(true),
             security_opt: s.security_opt.iter().map(|o| esc(o)).collect(),
-            cap_add: s.cap_add.iter().map(str).collect(),
-            cap_drop: s.cap_drop.iter().map(str).collect(),
+            cap_add: s.cap_add.iter().map(|c| esc(c)).collect(),
+            cap_drop: s.cap_drop.iter().map(|c| esc(c)).collect(),
             init: s.init,
             stop_grace_period: dur(|| at("stop_grace_period"), s.stop_grace_period)?,
             secrets: s.secrets.iter().map(str).collect(),
-            extra: ext(&at("extensions"), &s.extensions)?,
+            extra: ext(&s.extensions),
         })
     }
 
@@ -333,62 +319,6 @@ impl Emitter {
     }
 }
 
-/// Refuses control characters in the service's free-text fields that are not [`Text`] (paths,
-/// labels, options): no compose reader needs them and they hide what a file says.
-fn plain_fields(s: &Service) -> Result<()> {
-    let at = |field: &str| format!("services.{}.{field}", s.name);
-    let single = [("user", &s.user), ("working_dir", &s.working_dir)];
-    for (field, value) in single {
-        if let Some(v) = value {
-            no_control(&at(field), v)?;
-        }
-    }
-    let lists = [
-        ("env_file", &s.env_file),
-        ("profiles", &s.profiles),
-        ("security_opt", &s.security_opt),
-        ("cap_add", &s.cap_add),
-        ("cap_drop", &s.cap_drop),
-    ];
-    for (field, values) in lists {
-        values.iter().try_for_each(|v| no_control(&at(field), v))?;
-    }
-    for (k, v) in s
-        .labels
-        .iter()
-        .chain(s.logging.iter().flat_map(|l| &l.options))
-    {
-        no_control(&at("labels"), k)?;
-        no_control(&at("labels"), v)?;
-    }
-    // labels and build arguments are written `key=value`: the key cannot hold `=`
-    let keyed = s.labels.iter().map(|(k, _)| ("labels", k));
-    let args: Vec<(&str, &String)> = match &s.source {
-        Source::Build(b, _) => b.args.iter().map(|(k, _)| ("build.args", k)).collect(),
-        Source::Image(_) => Vec::new(),
-    };
-    for (field, key) in keyed.chain(args) {
-        if key.is_empty() || key.contains('=') {
-            return Err(Error::invalid(
-                at(field),
-                key,
-                "a key must be non-empty and hold no `=`",
-            ));
-        }
-    }
-    for (host, _) in &s.extra_hosts {
-        no_control(&at("extra_hosts"), host)?;
-    }
-    if let Source::Build(b, _) = &s.source {
-        let paths = [Some(&b.context), b.dockerfile.as_ref(), b.target.as_ref()];
-        paths
-            .into_iter()
-            .flatten()
-            .try_for_each(|p| no_control(&at("build"), p))?;
-    }
-    Ok(())
-}
-
 fn build_doc(b: &Build) -> BuildDoc {
     if b.dockerfile.is_none() && b.target.is_none() && b.args.is_empty() {
         return BuildDoc::Context(esc(&b.context));
@@ -411,7 +341,8 @@ fn build_doc(b: &Build) -> BuildDoc {
 fn command(c: &Command) -> OneOrMany {
     match c {
         Command::Exec(args) => OneOrMany::Many(args.iter().map(str).collect()),
-        Command::Shell(s) => OneOrMany::One(str(s)),
+        // compose splits a string into words without a shell: the shell is run explicitly
+        Command::Shell(s) => OneOrMany::Many(vec!["/bin/sh".into(), "-c".into(), str(s)]),
     }
 }
 
@@ -508,7 +439,7 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
             .iter()
             .map(|n| {
                 let doc = (!n.aliases.is_empty()).then(|| ServiceNetworkDoc {
-                    aliases: n.aliases.iter().map(str).collect(),
+                    aliases: n.aliases.iter().map(|a| esc(a)).collect(),
                 });
                 (n.network.to_string(), doc)
             })

@@ -1,0 +1,409 @@
+//! Rules about single values and lists of a stack that the real tools refuse or read otherwise
+//! than meant: free text with control characters, names compose or the engine refuses, a list
+//! naming one thing twice, options an external object cannot have, replicas with a fixed
+//! container name, dependencies on services only a profile enables. Each is checked on the
+//! stack's public fields, so a value assembled without its constructor is caught too.
+
+use std::collections::{HashMap, HashSet};
+
+use super::rules::Defect;
+use super::{DefectClass, Diagnostic, diag};
+use crate::error::Error;
+use crate::model::{ExtValue, Mount, Service, Source, Stack};
+
+/// A field's value refused, with the same text [`Error::Invalid`] has.
+fn invalid(out: &mut Vec<Diagnostic>, field: String, value: &str, reason: &str) {
+    out.push(Diagnostic {
+        class: DefectClass::InvalidValue,
+        message: Error::invalid(field, value, reason).to_string(),
+    });
+}
+
+fn control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// The compose specification's pattern for profile names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+fn profile_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    b.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
+/// A Linux capability as the engine names it (`NET_ADMIN`, `CAP_CHOWN`, `ALL`).
+fn capability(s: &str) -> bool {
+    let mut b = s.bytes();
+    b.next().is_some_and(|c| c.is_ascii_uppercase())
+        && b.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+}
+
+/// A name the engine's DNS answers: letters, digits, `-`, `_`, `.`, each label 1-63 long.
+fn dns_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+        })
+}
+
+/// A bind source compose reads as a path: short syntax takes anything else (`data`) as the
+/// name of a volume.
+fn path_like(s: &str) -> bool {
+    s.starts_with('/')
+        || s.starts_with("./")
+        || s.starts_with("../")
+        || s.starts_with("~/")
+        || matches!(s, "." | ".." | "~")
+}
+
+/// `x-` keys: a key without the prefix would write a compose field past the model, and a key
+/// twice in one mapping makes a file readers disagree on.
+fn extensions(out: &mut Vec<Diagnostic>, place: &str, fields: &[(String, ExtValue)]) {
+    for (key, _) in fields.iter().filter(|(k, _)| !k.starts_with("x-")) {
+        invalid(
+            out,
+            place.to_owned(),
+            key,
+            "an extension field's key must start with `x-`",
+        );
+    }
+    unique_keys(out, place, fields);
+}
+
+fn unique_keys(out: &mut Vec<Diagnostic>, place: &str, fields: &[(String, ExtValue)]) {
+    let mut seen = HashSet::with_capacity(fields.len());
+    for (key, value) in fields {
+        if !seen.insert(key.as_str()) {
+            invalid(
+                out,
+                place.to_owned(),
+                key,
+                "this key appears twice in one mapping",
+            );
+        }
+        nested_keys(out, place, value);
+    }
+}
+
+fn nested_keys(out: &mut Vec<Diagnostic>, place: &str, value: &ExtValue) {
+    match value {
+        ExtValue::Map(entries) => unique_keys(out, place, entries),
+        ExtValue::List(items) => items.iter().for_each(|i| nested_keys(out, place, i)),
+        _ => {}
+    }
+}
+
+/// Reports each entry of `names` seen before in the same list.
+fn once<'a>(
+    out: &mut Vec<Diagnostic>,
+    place: &'a str,
+    what: &'a str,
+    names: impl Iterator<Item = &'a str>,
+) {
+    let mut seen = HashSet::new();
+    let mut reported = HashSet::new();
+    for name in names {
+        if !seen.insert(name) && reported.insert(name) {
+            out.push(diag(
+                DefectClass::Duplicate,
+                Defect::Twice { place, what, name },
+            ));
+        }
+    }
+}
+
+/// Free-text fields that are not interpolated [`Text`](crate::Text): control characters hide
+/// what a file says, and `key=value` lists cannot hold `=` in a key.
+fn free_text(out: &mut Vec<Diagnostic>, s: &Service) {
+    let at = |field: &str| format!("services.{}.{field}", s.name);
+    let single = [("user", &s.user), ("working_dir", &s.working_dir)];
+    for (field, value) in single {
+        if let Some(v) = value.as_deref().filter(|v| control(v)) {
+            invalid(out, at(field), v, "must not contain control characters");
+        }
+    }
+    let lists = [("env_file", &s.env_file), ("security_opt", &s.security_opt)];
+    for (field, values) in lists {
+        for v in values.iter().filter(|v| control(v)) {
+            invalid(out, at(field), v, "must not contain control characters");
+        }
+    }
+    for (k, v) in &s.labels {
+        for x in [k, v].into_iter().filter(|x| control(x)) {
+            invalid(out, at("labels"), x, "must not contain control characters");
+        }
+    }
+    if let Some(l) = &s.logging {
+        let texts = std::iter::once(&l.driver).chain(l.options.iter().flat_map(|(k, v)| [k, v]));
+        for x in texts.filter(|x| control(x)) {
+            invalid(out, at("logging"), x, "must not contain control characters");
+        }
+    }
+    let keyed = s.labels.iter().map(|(k, _)| ("labels", k));
+    let args: Vec<(&str, &String)> = match &s.source {
+        Source::Build(b, _) => b.args.iter().map(|(k, _)| ("build.args", k)).collect(),
+        Source::Image(_) => Vec::new(),
+    };
+    for (field, key) in keyed.chain(args) {
+        if key.is_empty() || key.contains('=') || control(key) {
+            invalid(
+                out,
+                at(field),
+                key,
+                "a key must be non-empty and hold no `=` or control characters",
+            );
+        }
+    }
+    if let Source::Build(b, _) = &s.source {
+        let paths = [Some(&b.context), b.dockerfile.as_ref(), b.target.as_ref()];
+        for p in paths.into_iter().flatten().filter(|p| control(p)) {
+            invalid(out, at("build"), p, "must not contain control characters");
+        }
+    }
+}
+
+/// Names compose or the engine check: profiles, capabilities, aliases, extra host names,
+/// bind sources.
+fn names(out: &mut Vec<Diagnostic>, s: &Service) {
+    let at = |field: &str| format!("services.{}.{field}", s.name);
+    for p in s.profiles.iter().filter(|p| !profile_name(p)) {
+        invalid(
+            out,
+            at("profiles"),
+            p,
+            "a profile name is a letter or digit, then letters, digits, `_`, `.`, `-`",
+        );
+    }
+    for (field, caps) in [("cap_add", &s.cap_add), ("cap_drop", &s.cap_drop)] {
+        for c in caps.iter().filter(|c| !capability(c)) {
+            invalid(
+                out,
+                at(field),
+                c,
+                "a capability is upper-case letters, digits and `_`, such as `NET_ADMIN` or `ALL`",
+            );
+        }
+    }
+    for n in &s.networks {
+        for a in n.aliases.iter().filter(|a| !dns_name(a)) {
+            invalid(
+                out,
+                at(&format!("networks.{}.aliases", n.network)),
+                a,
+                "an alias is a DNS name: labels of letters, digits, `-` and `_`, joined by `.`",
+            );
+        }
+    }
+    for (host, _) in s.extra_hosts.iter().filter(|(h, _)| !dns_name(h)) {
+        invalid(
+            out,
+            at("extra_hosts"),
+            host,
+            "a host name is labels of letters, digits, `-` and `_`, joined by `.`",
+        );
+    }
+    for m in &s.mounts {
+        if let Mount::Bind { source, .. } = m
+            && (!path_like(source) || control(source))
+        {
+            invalid(
+                out,
+                at("volumes"),
+                source,
+                "a bind source must start with `/`, `./`, `../` or `~/` (compose reads any other word as a volume name)",
+            );
+        }
+        if control(m.target()) || !m.target().starts_with('/') {
+            invalid(
+                out,
+                at("volumes"),
+                m.target(),
+                "a mount target must be an absolute path without control characters",
+            );
+        }
+    }
+}
+
+fn lists(out: &mut Vec<Diagnostic>, s: &Service) {
+    let place = s.name.as_str();
+    once(
+        out,
+        place,
+        "dependency",
+        s.depends_on.iter().map(|d| d.service.as_str()),
+    );
+    once(
+        out,
+        place,
+        "variable",
+        s.environment.iter().map(|(k, _)| k.as_str()),
+    );
+    once(
+        out,
+        place,
+        "mount target",
+        s.mounts.iter().map(Mount::target),
+    );
+    once(
+        out,
+        place,
+        "network",
+        s.networks.iter().map(|n| n.network.as_str()),
+    );
+    once(out, place, "secret", s.secrets.iter().map(|n| n.as_str()));
+    once(
+        out,
+        place,
+        "label",
+        s.labels.iter().map(|(k, _)| k.as_str()),
+    );
+    once(out, place, "profile", s.profiles.iter().map(String::as_str));
+    let replicas = s.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1);
+    if replicas > 1 && s.container_name.is_some() {
+        out.push(diag(
+            DefectClass::Conflict,
+            Defect::ContainerNameWithReplicas {
+                service: place,
+                replicas,
+            },
+        ));
+    }
+}
+
+/// A service without profiles runs in every profile; one with profiles runs when any of them
+/// is on. A dependency must run whenever its dependant does.
+fn profiles(out: &mut Vec<Diagnostic>, stack: &Stack) {
+    let by_name: HashMap<&str, &Service> = stack
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    for s in &stack.services {
+        for d in &s.depends_on {
+            let Some(to) = by_name.get(d.service.as_str()) else {
+                continue;
+            };
+            let covered = to.profiles.is_empty()
+                || (!s.profiles.is_empty() && s.profiles.iter().all(|p| to.profiles.contains(p)));
+            if !covered {
+                out.push(diag(
+                    DefectClass::Conflict,
+                    Defect::ProfileDependency {
+                        from: s.name.as_str(),
+                        to: to.name.as_str(),
+                    },
+                ));
+            }
+        }
+    }
+}
+
+fn top_level(out: &mut Vec<Diagnostic>, stack: &Stack) {
+    let place = "the stack";
+    once(
+        out,
+        place,
+        "volume",
+        stack.volumes.iter().map(|v| v.name.as_str()),
+    );
+    once(
+        out,
+        place,
+        "network",
+        stack.networks.iter().map(|n| n.name.as_str()),
+    );
+    once(
+        out,
+        place,
+        "secret",
+        stack.secrets.iter().map(|s| s.name.as_str()),
+    );
+    once(out, place, "variable", stack.env.iter().map(|v| v.name()));
+    let mut external = |kind, name, option| {
+        out.push(diag(
+            DefectClass::Conflict,
+            Defect::ExternalWithOptions { kind, name, option },
+        ));
+    };
+    for v in stack.volumes.iter().filter(|v| v.external) {
+        if v.driver.is_some() {
+            external("volume", v.name.as_str(), "driver");
+        }
+        if !v.driver_opts.is_empty() {
+            external("volume", v.name.as_str(), "driver_opts");
+        }
+    }
+    for n in stack.networks.iter().filter(|n| n.external) {
+        if n.driver.is_some() {
+            external("network", n.name.as_str(), "driver");
+        }
+        if n.internal {
+            external("network", n.name.as_str(), "internal");
+        }
+        if n.subnet.is_some() {
+            external("network", n.name.as_str(), "ipam");
+        }
+    }
+    let texts = stack
+        .volumes
+        .iter()
+        .flat_map(|v| {
+            let opts = v.driver_opts.iter().flat_map(|(k, o)| [k, o]);
+            v.driver.iter().chain(v.real_name.iter()).chain(opts)
+        })
+        .chain(
+            stack
+                .networks
+                .iter()
+                .flat_map(|n| n.driver.iter().chain(n.real_name.iter())),
+        );
+    for t in texts.filter(|t| control(t) || t.is_empty()) {
+        invalid(
+            out,
+            "volumes/networks".into(),
+            t,
+            "a driver, option or name must be non-empty and free of control characters",
+        );
+    }
+    extensions(out, "extensions", &stack.extensions);
+}
+
+/// Every field rule, for every service and the stack's own declarations.
+pub(crate) fn check(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    for s in &stack.services {
+        free_text(out, s);
+        names(out, s);
+        lists(out, s);
+        extensions(
+            out,
+            &format!("services.{}.extensions", s.name),
+            &s.extensions,
+        );
+    }
+    profiles(out, stack);
+    top_level(out, stack);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_shapes() {
+        assert!(profile_name("debug") && profile_name("a.b-c_d") && !profile_name("$p"));
+        assert!(!profile_name("") && !profile_name("-x") && !profile_name("a b"));
+        assert!(capability("NET_ADMIN") && capability("ALL") && !capability("$X"));
+        assert!(!capability("net_admin") && !capability("A B"));
+        assert!(dns_name("db") && dns_name("a.example_x-1") && !dns_name("a..b"));
+        assert!(!dns_name("") && !dns_name("a b") && !dns_name("a$"));
+        for ok in ["/srv", "./data", "../x", "~/x", ".", ".."] {
+            assert!(path_like(ok), "{ok}");
+        }
+        for bad in ["data", "x:y", "", "${HOME}"] {
+            assert!(!path_like(bad), "{bad}");
+        }
+    }
+}
