@@ -10,6 +10,18 @@ use syn::{Ident, LitStr};
 
 use crate::model::{Cond, EnvEntry, MountSource, ServiceDef, StackDef};
 
+/// Whether the tokens of `e` contain the identifier `word`.
+fn mentions(e: &syn::Expr, word: &str) -> bool {
+    fn walk(ts: TokenStream, word: &str) -> bool {
+        ts.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == word,
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), word),
+            _ => false,
+        })
+    }
+    walk(quote!(#e), word)
+}
+
 pub fn name_of(i: &Ident) -> String {
     let s = i.to_string();
     s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
@@ -176,7 +188,12 @@ impl Checks<'_> {
                 self.reference("Service", &s.name, &d.target, &t.services.names);
                 let target = t.services.index(&d.target).map(|k| &def.services[k]);
                 if let (Cond::Healthy, Some(t)) = (d.cond, target) {
-                    let has = t.healthcheck.is_some();
+                    // `HealthTest::Disabled` written in the expression is no healthcheck, as
+                    // `validate()` sees it
+                    let has = t
+                        .healthcheck
+                        .as_ref()
+                        .is_some_and(|h| !mentions(h, "Disabled"));
                     let (from, to) = (name_of(&s.name), name_of(&t.name));
                     self.push(
                         d.cond_span,
@@ -217,7 +234,7 @@ impl Checks<'_> {
     fn ports(&mut self) {
         let mut uses = Vec::new();
         let mut spans = Vec::new();
-        for (port_use, span) in crate::proxy::host_ports(&self.def.proxies) {
+        for (port_use, span) in crate::proxy::host_ports(&self.def.proxies, &self.def.services) {
             uses.push(port_use);
             spans.push(span);
         }

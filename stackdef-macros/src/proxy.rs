@@ -42,6 +42,8 @@ pub struct RouteDef {
 }
 
 pub struct ServerDef {
+    /// The `server` keyword, where errors about a catch-all server point.
+    pub span: Span,
     pub host: Option<LitStr>,
     pub tls: TlsDef,
     pub csp: Option<Expr>,
@@ -154,6 +156,7 @@ impl Parse for ServerDef {
         let content;
         braced!(content in input);
         let mut def = ServerDef {
+            span: kw.span(),
             host,
             tls,
             csp: None,
@@ -237,27 +240,54 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
     }
     for p in proxies {
         let host_placed = matches!(p.placement, PlacementDef::Host(_));
-        let mut seen = std::collections::HashSet::new();
+        let mut servers = std::collections::HashSet::new();
         for server in &p.servers {
             let host = server
                 .host
                 .as_ref()
                 .map_or_else(|| "_".to_owned(), LitStr::value);
+            let tls = !matches!(server.tls, TlsDef::Off);
+            let span = server.host.as_ref().map_or(server.span, LitStr::span);
             if let Some(h) = &server.host {
                 out.extend(quote_spanned! {h.span()=>
                     const _: () = __stackdef_p::rules::valid("host name", #h, __stackdef_p::host_name(#h));
                 });
+            } else if tls {
+                out.extend(quote_spanned! {span=>
+                    const _: () = __stackdef_p::rules::tls_without_name();
+                });
             }
+            // every server listens on 80; a TLS one on 443 too (the same facts as validate())
+            if !servers.insert(host.clone()) {
+                let h = lit(&host, span);
+                out.extend(quote_spanned! {span=>
+                    const _: () = __stackdef_p::rules::duplicate_server(#h, 80u16);
+                });
+            }
+            let mut seen = std::collections::HashSet::new();
             for r in &server.routes {
                 let path = &r.path;
                 out.extend(quote_spanned! {path.span()=>
                     const _: () = __stackdef_p::rules::valid("location path", #path, __stackdef_p::uri_path(#path));
                 });
-                if !seen.insert((host.clone(), r.exact, path.value())) {
-                    let h = lit(&host, path.span());
-                    out.extend(quote_spanned! {path.span()=>
-                        const _: () = __stackdef_p::rules::duplicate_route(#h, #path);
-                    });
+                // `respond` is always an exact match; an SPA also writes its assets prefix
+                let exact = r.exact || matches!(r.action, ActionDef::Respond(_));
+                let mut keys = vec![(exact, path.value(), path)];
+                if let ActionDef::Spa(args) = &r.action
+                    && let Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(assets),
+                        ..
+                    }) = &args.1
+                {
+                    keys.push((false, assets.value(), assets));
+                }
+                for (exact, value, at) in keys {
+                    if !seen.insert((exact, value)) {
+                        let h = lit(&host, at.span());
+                        out.extend(quote_spanned! {at.span()=>
+                            const _: () = __stackdef_p::rules::duplicate_route(#h, #at);
+                        });
+                    }
                 }
                 let ActionDef::Proxy { service, port, .. } = &r.action else {
                     continue;
@@ -290,23 +320,35 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
 /// Port uses of proxies (HTTP, and HTTPS when a server has TLS) with the span their clash check
 /// points at: a proxy on the host holds them itself, a proxy service publishes them (wired by
 /// `Stack::wire_proxies`, so do not publish 80/443 on that service by hand).
-pub fn host_ports(proxies: &[ProxyDef]) -> Vec<(TokenStream, Span)> {
+pub fn host_ports(
+    proxies: &[ProxyDef],
+    services: &[crate::model::ServiceDef],
+) -> Vec<(TokenStream, Span)> {
     let mut out = Vec::new();
     for p in proxies {
-        let (owner, span) = match &p.placement {
-            PlacementDef::Host(span) => (quote!(__stackdef_p::rules::HOST_PROXY), *span),
+        let (owner, span, targets) = match &p.placement {
+            PlacementDef::Host(span) => {
+                (quote!(__stackdef_p::rules::HOST_PROXY), *span, Vec::new())
+            }
             PlacementDef::Service(s) => {
                 let name = crate::expand::name_of(s);
-                (quote!(#name), s.span())
+                // the owner's container ports, the first service of that name
+                let targets = services
+                    .iter()
+                    .find(|d| crate::expand::name_of(&d.name) == name)
+                    .map(|d| d.ports.iter().map(|p| &p.target).collect())
+                    .unwrap_or_default();
+                (quote!(#name), s.span(), targets)
             }
             PlacementDef::Frontend(_) => continue,
         };
         let tls = p.servers.iter().any(|s| !matches!(s.tls, TlsDef::Off));
         let ports: &[u16] = if tls { &[80, 443] } else { &[80] };
         for port in ports {
+            let targets = targets.iter().map(|t| quote!((#t, #t)));
             out.push((
                 quote! {
-                    __stackdef_p::rules::PortUse::new(#owner, __stackdef_p::NO_IP, 0, #port, #port)
+                    __stackdef_p::rules::PortUse::proxy(#owner, #port, &[#(#targets),*])
                 },
                 span,
             ));

@@ -121,8 +121,13 @@ fn free_text(out: &mut Vec<Diagnostic>, s: &Service) {
     let at = |field: &str| format!("services.{}.{field}", s.name);
     let single = [("user", &s.user), ("working_dir", &s.working_dir)];
     for (field, value) in single {
-        if let Some(v) = value.as_deref().filter(|v| control(v)) {
-            invalid(out, at(field), v, "must not contain control characters");
+        if let Some(v) = value.as_deref().filter(|v| control(v) || v.is_empty()) {
+            invalid(
+                out,
+                at(field),
+                v,
+                "must be non-empty (compose drops an empty one) and free of control characters",
+            );
         }
     }
     let lists = [("env_file", &s.env_file), ("security_opt", &s.security_opt)];

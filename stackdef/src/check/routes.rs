@@ -13,10 +13,10 @@ use crate::model::{Action, Placement, Protocol, Proxy, Service, Stack, Tls};
 pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
     let mut uses = Vec::new();
     for proxy in &stack.proxies {
-        let owner = match &proxy.placement {
-            Placement::Host => None,
+        let (owner, targets) = match &proxy.placement {
+            Placement::Host => (rules::HOST_PROXY, Vec::new()),
             Placement::Service(s) => match stack.service(s.as_str()) {
-                Some(service) => Some(service),
+                Some(service) => (service.name.as_str(), service.container_port_ranges()),
                 None => continue,
             },
             Placement::Frontend(_) => continue,
@@ -30,14 +30,11 @@ pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
         }
         ports.sort_unstable();
         ports.dedup();
-        for port in ports {
-            let service = match owner {
-                None => rules::HOST_PROXY,
-                Some(s) if s.ports.iter().any(|p| p.target.contains(port)) => continue,
-                Some(s) => s.name.as_str(),
-            };
-            uses.push(PortUse::new(service, None, 0, port, port));
-        }
+        uses.extend(
+            ports
+                .into_iter()
+                .map(|port| PortUse::proxy(owner, port, &targets)),
+        );
     }
     uses
 }
@@ -160,10 +157,11 @@ pub(crate) fn servers(stack: &Stack, out: &mut Vec<Diagnostic>) {
         let mut names: HashSet<(u16, &str)> = HashSet::new();
         let mut tls_of_port: HashMap<u16, bool> = HashMap::new();
         let mut mixed = HashSet::new();
-        for server in &proxy.servers {
+        let mut reported: HashSet<(usize, &str)> = HashSet::new();
+        for (k, server) in proxy.servers.iter().enumerate() {
             let tls = server.tls != Tls::Off;
             if tls && server.names.is_empty() {
-                out.push(diag(DefectClass::Conflict, Defect::TlsWithoutName { file }));
+                out.push(diag(DefectClass::Conflict, Defect::TlsWithoutName));
             }
             let mut listens = vec![(server.http_port.get(), false)];
             if tls {
@@ -181,10 +179,11 @@ pub(crate) fn servers(stack: &Stack, out: &mut Vec<Diagnostic>) {
                     names => names.iter().map(|n| n.as_str()).collect(),
                 };
                 for host in hosts {
-                    if !names.insert((port, host)) {
+                    // once per server and name, at its first shared port
+                    if !names.insert((port, host)) && reported.insert((k, host)) {
                         out.push(diag(
                             DefectClass::Duplicate,
-                            Defect::DuplicateServer { file, host, port },
+                            Defect::DuplicateServer { host, port },
                         ));
                     }
                 }

@@ -189,8 +189,6 @@ pub enum Defect<'a> {
     /// Two servers of one nginx file answer the same name on the same port (nginx ignores the
     /// second), or two catch-all servers share a port.
     DuplicateServer {
-        /// The nginx file.
-        file: &'a str,
         /// The name (`_` for a catch-all server).
         host: &'a str,
         /// The port.
@@ -204,10 +202,7 @@ pub enum Defect<'a> {
         port: u16,
     },
     /// A TLS server without a name: neither a certificate nor a redirect can be chosen.
-    TlsWithoutName {
-        /// The nginx file.
-        file: &'a str,
-    },
+    TlsWithoutName,
     /// A route limited by a rate zone its proxy does not declare.
     UndeclaredZone {
         /// The route's path.
@@ -395,14 +390,12 @@ impl Defect<'_> {
                 m.push(kind);
                 m.push(" is created elsewhere, so remove the option or the `external` flag");
             }
-            Defect::DuplicateServer { file, host, port } => {
+            Defect::DuplicateServer { host, port } => {
                 m.push("server ");
                 m.code(host);
                 m.push(" on port ");
                 m.num(port as u32);
-                m.push(" is declared twice in ");
-                m.code(file);
-                m.push("; nginx would answer only the first, so merge their routes");
+                m.push(" is declared twice in one proxy; nginx would answer only the first, so merge their routes");
             }
             Defect::MixedTlsPort { file, port } => {
                 m.push("port ");
@@ -413,10 +406,8 @@ impl Defect<'_> {
                     " is TLS for one server and plain HTTP for another; give them different ports",
                 );
             }
-            Defect::TlsWithoutName { file } => {
-                m.push("a TLS server of ");
-                m.code(file);
-                m.push(" has no name; TLS needs the host name its certificate is for");
+            Defect::TlsWithoutName => {
+                m.push("a TLS server needs a name: its certificate is for a host name, and a catch-all server cannot redirect to one");
             }
             Defect::UndeclaredZone {
                 path,
@@ -619,6 +610,18 @@ pub const fn route_to_internal(path: &str, service: &str) -> ! {
     Defect::RouteToInternal { path, service }.raise()
 }
 
+/// #8 at compile time: a server name declared a second time on a port of one proxy.
+#[track_caller]
+pub const fn duplicate_server(host: &str, port: u16) -> ! {
+    Defect::DuplicateServer { host, port }.raise()
+}
+
+/// At compile time: a TLS server without a name.
+#[track_caller]
+pub const fn tls_without_name() -> ! {
+    Defect::TlsWithoutName.raise()
+}
+
 /// #8 at compile time: a route declared a second time for the same host.
 #[track_caller]
 pub const fn duplicate_route(host: &str, path: &str) -> ! {
@@ -669,6 +672,27 @@ impl<'a> PortUse<'a> {
             start,
             end,
         }
+    }
+}
+
+/// [`PortUse::protocol`] of a use that holds no host port (see [`PortUse::proxy`]).
+pub const NO_PROTOCOL: u8 = u8::MAX;
+
+impl<'a> PortUse<'a> {
+    /// Host port `port` of a proxy, held by `owner` ([`HOST_PROXY`] for a proxy on the host).
+    /// A proxy service already mapping that container port (`owner_targets`, its container port
+    /// ranges) publishes it through that mapping, whose own use counts instead: then this use
+    /// holds nothing. The one rule for `validate()` and `stack!`.
+    pub const fn proxy(owner: &'a str, port: u16, owner_targets: &[(u16, u16)]) -> Self {
+        let mut i = 0;
+        let mut protocol = 0;
+        while i < owner_targets.len() {
+            if owner_targets[i].0 <= port && port <= owner_targets[i].1 {
+                protocol = NO_PROTOCOL;
+            }
+            i += 1;
+        }
+        PortUse::new(owner, None, protocol, port, port)
     }
 }
 
@@ -759,6 +783,10 @@ pub const fn port_clashes(
     while k < n {
         let cur = order[k] as usize;
         let p = ports[cur];
+        if p.protocol == NO_PROTOCOL {
+            k += 1;
+            continue;
+        }
         // drop ranges that end before this one starts (or use the other protocol)
         let mut kept = 0;
         let mut a = 0;

@@ -483,6 +483,14 @@ impl Service {
         }
     }
 
+    /// The container port ranges of its port mappings, as `(first, last)`.
+    pub fn container_port_ranges(&self) -> Vec<(u16, u16)> {
+        self.ports
+            .iter()
+            .map(|p| (p.target.start().get(), p.target.end().get()))
+            .collect()
+    }
+
     /// Whether the service has an enabled healthcheck.
     pub fn has_healthcheck(&self) -> bool {
         self.healthcheck
