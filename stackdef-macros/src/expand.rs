@@ -234,12 +234,22 @@ impl Checks<'_> {
     fn ports(&mut self) {
         let mut uses = Vec::new();
         let mut spans = Vec::new();
-        for (port_use, span) in crate::proxy::host_ports(&self.def.proxies, &self.def.services) {
+        // in the order `validate()` sees them: proxies on the host first, then each service's
+        // ports, a proxy service's 80/443 after its own (where `wire_proxies` adds them)
+        let (host, mut wired): (Vec<_>, Vec<_>) =
+            crate::proxy::host_ports(&self.def.proxies, &self.def.services)
+                .into_iter()
+                .partition(|(_, _, owner)| owner.is_none());
+        for (port_use, span, _) in host {
             uses.push(port_use);
             spans.push(span);
         }
         for s in &self.def.services {
             let service = name_of(&s.name);
+            let (mine, rest): (Vec<_>, Vec<_>) = wired
+                .into_iter()
+                .partition(|(_, _, owner)| owner.as_deref() == Some(service.as_str()));
+            wired = rest;
             for p in &s.ports {
                 let published = &p.published;
                 let ip = match &p.host_ip {
@@ -252,6 +262,10 @@ impl Checks<'_> {
                 });
                 spans.push(syn::spanned::Spanned::span(published));
             }
+            for (port_use, span, _) in mine {
+                uses.push(port_use);
+                spans.push(span);
+            }
         }
         if uses.is_empty() {
             return;
@@ -262,16 +276,14 @@ impl Checks<'_> {
             const __STACKDEF_PORTS: [__stackdef_p::rules::PortUse<'static>; #n] = [#(#uses),*];
             const __STACKDEF_CLASH: [u32; #n] = __stackdef_p::rules::port_clashes_in(&__STACKDEF_PORTS);
         });
-        // one item per CHUNK ports: few items to evaluate, and clashes in different chunks are
-        // still reported together (within a chunk, the first one)
-        for (c, chunk) in spans.chunks(CHUNK).enumerate() {
-            let calls = chunk.iter().enumerate().map(|(k, span)| {
-                let i = c * CHUNK + k;
+        // one item per port: each clash is its own error, so one build reports every clash
+        for (i, span) in spans.iter().enumerate() {
+            self.push(
+                *span,
                 quote_spanned! {*span=>
-                    __stackdef_p::rules::port_free(&__STACKDEF_PORTS, &__STACKDEF_CLASH, #i);
-                }
-            });
-            self.out.extend(quote! { const _: () = { #(#calls)* }; });
+                    __stackdef_p::rules::port_free(&__STACKDEF_PORTS, &__STACKDEF_CLASH, #i)
+                },
+            );
         }
     }
 
@@ -435,18 +447,32 @@ pub fn expand(def: &StackDef) -> TokenStream {
     checks.ports();
     checks.cycle();
     let mut checks = checks.out;
-    let listening: Vec<crate::proxy::Listening<'_>> = def
+    // what each service listens on once built: its ports and exposes, and what
+    // `wire_proxies` publishes on a proxy service (the same facts `validate()` sees)
+    let wired = crate::proxy::wired_ports(&def.proxies);
+    let listening: Vec<crate::proxy::Listening> = def
         .services
         .iter()
-        .map(|s| crate::proxy::Listening {
-            name: name_of(&s.name),
-            internal: s.internal,
-            ports: s
-                .ports
+        .map(|s| {
+            let name = name_of(&s.name);
+            let wired = wired
                 .iter()
-                .map(|p| (&p.target, true))
-                .chain(s.expose.iter().map(|e| (e, false)))
-                .collect(),
+                .filter(|(n, _)| *n == name)
+                .map(|(_, p)| (quote!(#p), true));
+            crate::proxy::Listening {
+                internal: s.internal,
+                ports: s
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        let t = &p.target;
+                        (quote!(#t), true)
+                    })
+                    .chain(s.expose.iter().map(|e| (quote!(#e), false)))
+                    .chain(wired)
+                    .collect(),
+                name,
+            }
         })
         .collect();
     crate::proxy::checks(&def.proxies, &listening, &mut checks);

@@ -218,20 +218,37 @@ impl Parse for ProxyDef {
 }
 
 /// What the route checks need to know about a declared service.
-pub struct Listening<'a> {
+pub struct Listening {
     pub name: String,
     /// Marked `internal: true`.
     pub internal: bool,
     /// (first, last) container port expressions and whether published.
-    pub ports: Vec<(&'a Expr, bool)>,
+    pub ports: Vec<(TokenStream, bool)>,
 }
 
 fn lit(s: &str, span: Span) -> LitStr {
     LitStr::new(s, span)
 }
 
+/// The ports a proxy service is given by `Stack::wire_proxies` (80, and 443 with TLS),
+/// published: `(service name, port)`.
+pub fn wired_ports(proxies: &[ProxyDef]) -> Vec<(String, u16)> {
+    let mut out = Vec::new();
+    for p in proxies {
+        let PlacementDef::Service(s) = &p.placement else {
+            continue;
+        };
+        let name = crate::expand::name_of(s);
+        out.push((name.clone(), 80));
+        if p.servers.iter().any(|s| !matches!(s.tls, TlsDef::Off)) {
+            out.push((name, 443));
+        }
+    }
+    out
+}
+
 /// The const checks of every proxy: literals, targets, ports, duplicates.
-pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenStream) {
+pub fn checks(proxies: &[ProxyDef], services: &[Listening], out: &mut TokenStream) {
     let known: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
     // the first of two same-named services, as everywhere else
     let mut by_name = std::collections::HashMap::with_capacity(services.len());
@@ -318,18 +335,22 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening<'_>], out: &mut TokenS
 }
 
 /// Port uses of proxies (HTTP, and HTTPS when a server has TLS) with the span their clash check
-/// points at: a proxy on the host holds them itself, a proxy service publishes them (wired by
-/// `Stack::wire_proxies`, so do not publish 80/443 on that service by hand).
+/// points at and the proxy service holding them (`None` on the host): a proxy on the host holds
+/// them itself; a proxy service publishes them (wired by `Stack::wire_proxies`) unless it maps
+/// those container ports itself.
 pub fn host_ports(
     proxies: &[ProxyDef],
     services: &[crate::model::ServiceDef],
-) -> Vec<(TokenStream, Span)> {
+) -> Vec<(TokenStream, Span, Option<String>)> {
     let mut out = Vec::new();
     for p in proxies {
-        let (owner, span, targets) = match &p.placement {
-            PlacementDef::Host(span) => {
-                (quote!(__stackdef_p::rules::HOST_PROXY), *span, Vec::new())
-            }
+        let (owner, span, targets, by) = match &p.placement {
+            PlacementDef::Host(span) => (
+                quote!(__stackdef_p::rules::HOST_PROXY),
+                *span,
+                Vec::new(),
+                None,
+            ),
             PlacementDef::Service(s) => {
                 let name = crate::expand::name_of(s);
                 // the owner's container ports, the first service of that name
@@ -338,7 +359,7 @@ pub fn host_ports(
                     .find(|d| crate::expand::name_of(&d.name) == name)
                     .map(|d| d.ports.iter().map(|p| &p.target).collect())
                     .unwrap_or_default();
-                (quote!(#name), s.span(), targets)
+                (quote!(#name), s.span(), targets, Some(name))
             }
             PlacementDef::Frontend(_) => continue,
         };
@@ -351,6 +372,7 @@ pub fn host_ports(
                     __stackdef_p::rules::PortUse::proxy(#owner, #port, &[#(#targets),*])
                 },
                 span,
+                by.clone(),
             ));
         }
     }

@@ -760,7 +760,7 @@ const fn sift_down(ports: &[PortUse<'_>], order: &mut [u32], mut root: usize, en
     }
 }
 
-/// Marks clashing host ports: afterwards `clash[i]` is the index of an earlier-declared port
+/// Marks clashing host ports: afterwards `clash[i]` is the index of the earliest-declared port
 /// that port `i` overlaps (same protocol, overlapping ports and host IPs), or `u32::MAX`.
 /// `order` and `active` are scratch space of `ports.len()` each. Sort plus sweep: O(n log n)
 /// plus the overlaps found.
@@ -811,7 +811,9 @@ pub const fn port_clashes(
                 } else {
                     (cur, other)
                 };
-                if clash[second] == u32::MAX {
+                // the earliest declared of the ports it overlaps: the same answer whatever
+                // order the (unstable) sort left equal ports in
+                if clash[second] == u32::MAX || (first as u32) < clash[second] {
                     clash[second] = first as u32;
                 }
             }
