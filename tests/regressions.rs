@@ -301,3 +301,17 @@ fn a_route_to_a_udp_only_port() {
     s.services[0].ports = vec![PortMapping::new(8000, 8000).unwrap().udp()];
     assert_refused(&s, "route `/` targets port 8000 of `api`");
 }
+
+#[test]
+fn a_host_proxy_route_naming_the_host_port() {
+    let mut s = proxy_stack(vec![server(
+        "example.com",
+        Tls::Off,
+        vec![Route::proxy("/", ServiceName::from_static("api"), 18000).unwrap()],
+    )]);
+    s.services[0].ports = vec![PortMapping::new(18000, 8000).unwrap()];
+    assert_refused(
+        &s,
+        "which is the host port of its container port 8000; a route names the container port: write `api: 8000`",
+    );
+}

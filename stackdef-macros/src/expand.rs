@@ -181,6 +181,70 @@ impl Checks<'_> {
         }
     }
 
+    /// Entries named twice in one list, as `validate()` reports them.
+    fn twice(&mut self) {
+        let def = self.def;
+        let mut env_seen = std::collections::HashSet::new();
+        for (name, _) in &def.env {
+            let n = name_of(name);
+            if !env_seen.insert(n.clone()) {
+                self.push(
+                    name.span(),
+                    quote_spanned! {name.span()=>
+                        __stackdef_p::rules::twice("the stack", "variable", #n)
+                    },
+                );
+            }
+        }
+        for kind in [
+            ("volume", &def.volumes),
+            ("network", &def.networks),
+            ("secret", &def.secrets),
+        ] {
+            let mut seen = std::collections::HashSet::new();
+            for name in kind.1 {
+                let (n, what) = (name_of(name), kind.0);
+                if !seen.insert(n.clone()) {
+                    self.push(
+                        name.span(),
+                        quote_spanned! {name.span()=>
+                            __stackdef_p::rules::twice("the stack", #what, #n)
+                        },
+                    );
+                }
+            }
+        }
+        for s in &def.services {
+            let place = name_of(&s.name);
+            let mut deps = std::collections::HashSet::new();
+            for d in &s.depends_on {
+                let n = name_of(&d.target);
+                if !deps.insert(n.clone()) {
+                    self.push(
+                        d.target.span(),
+                        quote_spanned! {d.target.span()=>
+                            __stackdef_p::rules::twice(#place, "dependency", #n)
+                        },
+                    );
+                }
+            }
+            for (what, list) in [("network", &s.networks), ("secret", &s.secrets)] {
+                let mut seen = std::collections::HashSet::new();
+                for i in list {
+                    let n = name_of(i);
+                    if !seen.insert(n.clone()) {
+                        self.push(
+                            i.span(),
+                            quote_spanned! {i.span()=>
+                                __stackdef_p::rules::twice(#place, #what, #n)
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn references(&mut self) {
         let (def, t) = (self.def, self.tables);
         for s in &def.services {
@@ -443,6 +507,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
         out: TokenStream::new(),
     };
     checks.duplicates();
+    checks.twice();
     checks.references();
     checks.ports();
     checks.cycle();
@@ -458,17 +523,18 @@ pub fn expand(def: &StackDef) -> TokenStream {
             let wired = wired
                 .iter()
                 .filter(|(n, _)| *n == name)
-                .map(|(_, p)| (quote!(#p), true));
+                .map(|(_, p)| (quote!(#p), quote!(#p)));
             crate::proxy::Listening {
                 internal: s.internal,
                 ports: s
                     .ports
                     .iter()
+                    .filter(|p| !p.udp)
                     .map(|p| {
-                        let t = &p.target;
-                        (quote!(#t), true)
+                        let (t, h) = (&p.target, &p.published);
+                        (quote!(#t), quote!(#h))
                     })
-                    .chain(s.expose.iter().map(|e| (quote!(#e), false)))
+                    .chain(s.expose.iter().map(|e| (quote!(#e), quote!(0u16))))
                     .chain(wired)
                     .collect(),
                 name,

@@ -13,6 +13,19 @@ fn list<T>(input: ParseStream, item: fn(ParseStream) -> syn::Result<T>) -> syn::
     Ok(items.into_iter().collect())
 }
 
+/// Refuses a key given a second time in one block (the first value would be lost silently).
+fn first_time(seen: &mut Vec<String>, key: &Ident) -> syn::Result<()> {
+    let k = key.to_string();
+    if seen.contains(&k) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("`{k}` is given twice; merge the two into one"),
+        ));
+    }
+    seen.push(k);
+    Ok(())
+}
+
 fn ident(input: ParseStream) -> syn::Result<Ident> {
     input.parse()
 }
@@ -29,9 +42,11 @@ impl Parse for StackDef {
             proxies: Vec::new(),
             env: Vec::new(),
         };
+        let mut seen = Vec::new();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
             input.parse::<Token![:]>()?;
+            first_time(&mut seen, &key)?;
             match key.to_string().as_str() {
                 "name" => name = Some(input.parse::<Ident>()?),
                 "volumes" => def.volumes = list(input, ident)?,
@@ -190,9 +205,11 @@ impl Parse for ServiceDef {
             internal: false,
             fields: Vec::new(),
         };
+        let mut seen = Vec::new();
         while !content.is_empty() {
             let key: Ident = content.parse()?;
             content.parse::<Token![:]>()?;
+            first_time(&mut seen, &key)?;
             match key.to_string().as_str() {
                 "source" => def.source = Some(content.parse()?),
                 "container_name" => def.container_name = Some(content.parse()?),

@@ -222,8 +222,8 @@ pub struct Listening {
     pub name: String,
     /// Marked `internal: true`.
     pub internal: bool,
-    /// (first, last) container port expressions and whether published.
-    pub ports: Vec<(TokenStream, bool)>,
+    /// TCP container port expressions, each with its host port (`0u16`: not published).
+    pub ports: Vec<(TokenStream, TokenStream)>,
 }
 
 fn lit(s: &str, span: Span) -> LitStr {
@@ -323,7 +323,7 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening], out: &mut TokenStrea
                     continue;
                 }
                 let ranges = target.ports.iter().map(|(e, _)| quote!((#e, #e)));
-                let published = target.ports.iter().map(|(_, p)| *p);
+                let published = target.ports.iter().map(|(_, p)| p);
                 out.extend(quote_spanned! {port.span()=>
                     #[allow(unused_braces, unused_parens)]
                     const _: () = __stackdef_p::rules::route_port(

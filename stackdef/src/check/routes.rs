@@ -39,20 +39,22 @@ pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
     uses
 }
 
-/// Whether `s` listens on TCP `port` (nginx proxies HTTP, which is TCP; a UDP-only port is no
-/// target).
-fn listens(s: &Service, port: u16) -> bool {
-    s.ports
+/// The TCP container port ranges `s` listens on (nginx proxies HTTP, which is TCP; a UDP-only
+/// port is no target), each with the first host port it is published on (0: not published).
+fn tcp_ports(s: &Service) -> (Vec<(u16, u16)>, Vec<u16>) {
+    let mapped = s
+        .ports
         .iter()
-        .any(|p| p.protocol == Protocol::Tcp && p.target.contains(port))
-        || s.expose.iter().any(|e| e.contains(port))
-}
-
-/// Whether `s` publishes TCP container port `port` on the host.
-fn publishes(s: &Service, port: u16) -> bool {
-    s.ports
+        .filter(|p| p.protocol == Protocol::Tcp)
+        .map(|p| {
+            let target = (p.target.start().get(), p.target.end().get());
+            (target, p.published.map_or(0, |h| h.start().get()))
+        });
+    let exposed = s
+        .expose
         .iter()
-        .any(|p| p.published.is_some() && p.protocol == Protocol::Tcp && p.target.contains(port))
+        .map(|e| ((e.start().get(), e.end().get()), 0));
+    mapped.chain(exposed).unzip()
 }
 
 pub(crate) fn check(
@@ -106,20 +108,12 @@ pub(crate) fn check(
                     out.push(diag(DefectClass::RouteTarget, d));
                     continue;
                 }
+                let (targets, published) = tcp_ports(service);
+                let host = proxy.placement == Placement::Host;
                 let port = up.port.get();
-                let unpublished = proxy.placement == Placement::Host;
-                let ok = if unpublished {
-                    publishes(service, port)
-                } else {
-                    listens(service, port)
-                };
-                if !ok {
-                    let d = Defect::RoutePort {
-                        path,
-                        service: name,
-                        port,
-                        unpublished,
-                    };
+                if let Some(d) =
+                    rules::route_port_defect(path, name, port, &targets, &published, host)
+                {
                     out.push(diag(DefectClass::RouteTarget, d));
                 }
             }

@@ -123,6 +123,9 @@ pub enum Defect<'a> {
         /// Whether the port is missing from the published ports (host proxy) rather than from
         /// the ports the service listens on.
         unpublished: bool,
+        /// The container port published on host port `port`, when the route names that host
+        /// port instead of the container port (0: none).
+        container: u16,
     },
     /// #7: a route to a service marked internal.
     RouteToInternal {
@@ -314,6 +317,7 @@ impl Defect<'_> {
                 service,
                 port,
                 unpublished,
+                container,
             } => {
                 m.push("route ");
                 m.code(path);
@@ -321,7 +325,15 @@ impl Defect<'_> {
                 m.num(port as u32);
                 m.push(" of ");
                 m.code(service);
-                if unpublished {
+                if container != 0 {
+                    m.push(", which is the host port of its container port ");
+                    m.num(container as u32);
+                    m.push("; a route names the container port: write `");
+                    m.push(service);
+                    m.push(": ");
+                    m.num(container as u32);
+                    m.push("`");
+                } else if unpublished {
                     m.push(", which it does not publish; a proxy on the host reaches services through published ports");
                 } else {
                     m.push(
@@ -574,23 +586,48 @@ pub const fn route_port(
     service: &str,
     port: u16,
     targets: &[(u16, u16)],
-    published: &[bool],
+    published: &[u16],
     host: bool,
 ) {
+    if let Some(d) = route_port_defect(path, service, port, targets, published, host) {
+        d.raise()
+    }
+}
+
+/// #7: the defect of a route to container port `port` of `service`, whose container port
+/// ranges are `targets`, each published on host port `published[i]` (0: not published; for a
+/// range, its first host port). A proxy on the host (`host`) needs the port published. The
+/// one rule for `validate()` and `stack!`.
+pub const fn route_port_defect<'a>(
+    path: &'a str,
+    service: &'a str,
+    port: u16,
+    targets: &[(u16, u16)],
+    published: &[u16],
+    host: bool,
+) -> Option<Defect<'a>> {
     let mut i = 0;
+    let mut container = 0;
     while i < targets.len() {
-        if targets[i].0 <= port && port <= targets[i].1 && (published[i] || !host) {
-            return;
+        if targets[i].0 <= port && port <= targets[i].1 && (published[i] != 0 || !host) {
+            return None;
+        }
+        let (first, last) = (
+            published[i],
+            published[i] as u32 + (targets[i].1 - targets[i].0) as u32,
+        );
+        if host && published[i] != 0 && first <= port && port as u32 <= last && container == 0 {
+            container = targets[i].0 + (port - first);
         }
         i += 1;
     }
-    Defect::RoutePort {
+    Some(Defect::RoutePort {
         path,
         service,
         port,
         unpublished: host,
-    }
-    .raise()
+        container,
+    })
 }
 
 /// #9 at compile time: a service passes through a variable the stack does not declare.
@@ -614,6 +651,12 @@ pub const fn route_to_internal(path: &str, service: &str) -> ! {
 #[track_caller]
 pub const fn duplicate_server(host: &str, port: u16) -> ! {
     Defect::DuplicateServer { host, port }.raise()
+}
+
+/// At compile time: one list names the same entry twice.
+#[track_caller]
+pub const fn twice(place: &str, what: &str, name: &str) -> ! {
+    Defect::Twice { place, what, name }.raise()
 }
 
 /// At compile time: a TLS server without a name.
