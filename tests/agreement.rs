@@ -300,14 +300,8 @@ fn compile(cases: &[Case]) -> BTreeMap<usize, BTreeSet<String>> {
 
 #[test]
 fn stack_macro_errors_equal_validate_messages() {
-    let cases: u64 = std::env::var("STACKDEF_AGREE_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    let base: u64 = std::env::var("STACKDEF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0xa9ee);
+    let cases = support::knob("STACKDEF_AGREE_CASES", 60);
+    let base = support::knob("STACKDEF_SEED", 0xa9ee);
     let cases: Vec<Case> = (base..base + cases).map(case).collect();
     let errors = compile(&cases);
     let (mut refused, mut disagree) = (0, Vec::new());

@@ -53,64 +53,13 @@ impl Rng {
     }
 }
 
-/// Strings worth trying in free-text fields.
-const HOSTILE: &[&str] = &[
-    "plain",
-    "22:22",
-    "no",
-    "yes",
-    "on",
-    "<<",
-    "~",
-    "null",
-    "1_000",
-    "2024-01-01",
-    "0x1F",
-    ".inf",
-    "a: b",
-    "- x",
-    "#x",
-    "x #y",
-    "'q'",
-    "\"dq\"",
-    "$HOME",
-    "$$",
-    "${X}",
-    "$",
-    "a}b",
-    "}",
-    "${",
-    "{x}",
-    "[x]",
-    "*a",
-    "&a",
-    "!x",
-    "%x",
-    "@x",
-    "`x",
-    "\u{85}",
-    "\u{2028}",
-    "\u{feff}x",
-    " ",
-    "",
-    ";",
-    "\\",
-    "a=b",
-    "ü漢",
-    "a b",
-    "--flag",
-    "x\ny",
-    "tab\there",
-    "\0",
-];
-
 fn hostile(r: &mut Rng) -> String {
     if r.chance(20) {
         // random printable ASCII
         let n = r.up_to(12);
         (0..n).map(|_| (b' ' + r.below(95) as u8) as char).collect()
     } else {
-        (*r.pick(HOSTILE)).to_owned()
+        (*r.pick(support::HOSTILE)).to_owned()
     }
 }
 
@@ -875,14 +824,8 @@ fn judge_compose(dir: &Path, stack: &Stack, files: &[File], seed: u64, v: &mut V
 
 #[test]
 fn every_stack_validate_accepts_is_accepted_by_the_real_tools() {
-    let cases: u64 = std::env::var("STACKDEF_DIFF_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(500);
-    let base: u64 = std::env::var("STACKDEF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed);
+    let cases = support::knob("STACKDEF_DIFF_CASES", 500);
+    let base = support::knob("STACKDEF_SEED", 0x5eed);
     let root = support::scratch("differential");
     let nginx_dir = root.join("nginx");
     std::fs::create_dir_all(&nginx_dir).unwrap();

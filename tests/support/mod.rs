@@ -5,6 +5,66 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Strings worth trying in free-text fields: YAML 1.1/1.2 look-alikes, interpolation, quoting
+/// and line-break characters, control characters.
+pub const HOSTILE: &[&str] = &[
+    "plain",
+    "22:22",
+    "no",
+    "yes",
+    "on",
+    "<<",
+    "~",
+    "null",
+    "1_000",
+    "2024-01-01",
+    "0x1F",
+    ".inf",
+    "a: b",
+    "- x",
+    "#x",
+    "x #y",
+    "'q'",
+    "\"dq\"",
+    "$HOME",
+    "$$",
+    "${X}",
+    "$",
+    "a}b",
+    "}",
+    "${",
+    "{x}",
+    "[x]",
+    "*a",
+    "&a",
+    "!x",
+    "%x",
+    "@x",
+    "`x",
+    "\u{85}",
+    "\u{2028}",
+    "\u{feff}x",
+    " ",
+    "",
+    ";",
+    "\\",
+    "a=b",
+    "ü漢",
+    "a b",
+    "--flag",
+    "x\ny",
+    "tab\there",
+    "\0",
+];
+
+/// A number from the environment variable `var` (a seed or a case count), else `default`.
+pub fn knob(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
