@@ -315,3 +315,33 @@ fn a_host_proxy_route_naming_the_host_port() {
         "which is the host port of its container port 8000; a route names the container port: write `api: 8000`",
     );
 }
+
+#[test]
+fn values_assembled_through_public_fields_meet_the_constructors_rules() {
+    let mut s = proxy_stack(vec![server("example.com", Tls::Off, vec![to_api()])]);
+    s.services[0].ports = vec![PortMapping {
+        published: Some(stackdef::PortRange::new(9000, 9003).unwrap()),
+        target: stackdef::PortRange::new(80, 81).unwrap(),
+        ..PortMapping::new(9000, 80).unwrap()
+    }];
+    let mut respond = Route::respond("/x", 200, "ok").unwrap();
+    if let stackdef::Action::Respond { status, .. } = &mut respond.action {
+        *status = 999;
+    }
+    s.proxies[0].servers[0].routes.push(respond);
+    s.proxies[0].file = "../nginx.conf".into();
+    assert_refused(
+        &s,
+        "the host and container ranges must have the same length",
+    );
+    assert_refused(
+        &s,
+        "invalid proxies.../nginx.conf.routes./x.status `999`: must be 200-599",
+    );
+    assert_refused(&s, "invalid proxy file name `../nginx.conf`");
+    compose_refuses(
+        "ranges",
+        "services:\n  api:\n    image: x\n    ports:\n      - 9000-9003:80-81/tcp\n",
+        "",
+    );
+}

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use super::rules::Defect;
 use super::{DefectClass, Diagnostic, diag};
 use crate::error::Error;
-use crate::model::{ExtValue, Mount, Service, Source, Stack};
+use crate::model::{Action, ExtValue, Mount, Service, Source, Stack};
 
 /// A field's value refused, with the same text [`Error::Invalid`] has.
 fn invalid(out: &mut Vec<Diagnostic>, field: String, value: &str, reason: &str) {
@@ -376,8 +376,61 @@ fn top_level(out: &mut Vec<Diagnostic>, stack: &Stack) {
     extensions(out, "extensions", &stack.extensions);
 }
 
+/// What constructors check, checked again on values assembled through public fields: port
+/// ranges of equal length, statuses nginx knows, plain proxy file names.
+fn constructed(out: &mut Vec<Diagnostic>, stack: &Stack) {
+    for s in &stack.services {
+        for p in &s.ports {
+            let Some(published) = p.published else {
+                continue;
+            };
+            if p.target.len() != 1 && p.target.len() != published.len() {
+                invalid(
+                    out,
+                    format!("services.{}.ports", s.name),
+                    &format!("{published}:{}", p.target),
+                    "the host and container ranges must have the same length",
+                );
+            }
+        }
+    }
+    for proxy in &stack.proxies {
+        let f = proxy.file.as_str();
+        if f.is_empty() || f.contains(['/', '\\']) || f.starts_with('.') || control(f) {
+            invalid(
+                out,
+                "proxy file name".into(),
+                f,
+                "must be a plain file name",
+            );
+        }
+        for route in proxy.servers.iter().flat_map(|s| &s.routes) {
+            let (status, ok, rule) = match &route.action {
+                Action::Respond { status, .. } => {
+                    (*status, (200..=599).contains(status), "must be 200-599")
+                }
+                Action::Redirect { status, .. } => (
+                    *status,
+                    [301, 302, 303, 307, 308].contains(status),
+                    "must be 301, 302, 303, 307 or 308",
+                ),
+                _ => continue,
+            };
+            if !ok {
+                invalid(
+                    out,
+                    format!("proxies.{f}.routes.{}.status", route.path),
+                    &status.to_string(),
+                    rule,
+                );
+            }
+        }
+    }
+}
+
 /// Every field rule, for every service and the stack's own declarations.
 pub(crate) fn check(stack: &Stack, out: &mut Vec<Diagnostic>) {
+    constructed(out, stack);
     for s in &stack.services {
         free_text(out, s);
         names(out, s);
