@@ -10,7 +10,7 @@ mod inctra;
 use std::process::Command;
 
 use stackdef::emit::compose::{self, ComposeOptions, ComposeTarget};
-use stackdef::emit::env::{EnvProblemKind, Profile, check_env_file, to_template};
+use stackdef::emit::env::{EnvProblemKind, Profile, check_env_file, read_value, to_template};
 use stackdef::{EnvSpec, EnvVar, Error, Stack};
 
 fn template() -> String {
@@ -279,4 +279,71 @@ fn development_env_has_fresh_valid_secrets_and_mode_0600() {
     let err = stackdef::write::write_private(&path, "X=1\n").unwrap_err();
     assert!(err.to_string().contains("does not overwrite"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// Lines an operator might write: each is either refused by `check_env_file` (syntax, or a `$`
+/// compose would interpolate) or read by Docker Compose v2 exactly as `read_value` reads it.
+#[test]
+fn env_file_lines_are_read_as_compose_v2_reads_them_or_refused() {
+    let dir = support::scratch("env-lines");
+    let lines = [
+        "V=plain",
+        "V=a b",
+        "V=a #comment",
+        "V='single $HOME'",
+        "V=\"double\"",
+        "V=\"tab\\tx\"",
+        "V=\"line\\nbreak\"",
+        "V=\"with $HOME\"",
+        "V=bare$HOME",
+        "V=${HOME}",
+        "export V=exported",
+        "V=  padded  ",
+        "V='it''s'",
+        "V=\"unclosed",
+        "V='unclosed",
+        "V=a\\b",
+        "V=\"q\\\"q\"",
+        "V=\"a\"b\"",
+        "V=\"a\\xb\"",
+    ];
+    let (mut judged, mut refused) = (0, 0);
+    for line in lines {
+        let stack = one_var_stack("d").unwrap();
+        let text = format!("{line}\n");
+        let refusal = check_env_file(&stack, &text, Profile::Development)
+            .err()
+            .into_iter()
+            .flatten()
+            .find(|p| {
+                matches!(
+                    p.kind,
+                    EnvProblemKind::Syntax | EnvProblemKind::Interpolated
+                )
+            });
+        if refusal.is_some() {
+            refused += 1;
+            continue;
+        }
+        let ours = read_value(line.split_once('=').unwrap().1).unwrap();
+        let env = dir.join("line.env");
+        std::fs::write(&env, &text).unwrap();
+        let file = dir.join("compose.yml");
+        std::fs::write(
+            &file,
+            "services:\n  a:\n    image: nginx\n    environment:\n      - V=${V}\n",
+        )
+        .unwrap();
+        let v2 = support::compose_v2_json(&file, &env).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(
+            support::v2_str(&v2["services"]["a"]["environment"]["V"]).as_deref(),
+            Some(ours.as_str()),
+            "docker compose v2 reads {line:?} otherwise than check_env_file"
+        );
+        judged += 1;
+    }
+    assert!(
+        judged >= 8 && refused >= 3,
+        "judged {judged}, refused {refused}"
+    );
 }

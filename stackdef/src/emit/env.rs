@@ -125,6 +125,9 @@ pub enum EnvProblemKind {
     Placeholder,
     /// A production secret shorter than its minimum.
     TooShort(usize),
+    /// A `$` outside single quotes: compose v2 would read it as a variable of the env file or
+    /// the environment, so the value it passes is not the one written.
+    Interpolated,
 }
 
 /// One problem of an env file. Its text names the variable and never shows a secret's value.
@@ -157,16 +160,25 @@ impl fmt::Display for EnvProblem {
             EnvProblemKind::TooShort(min) => {
                 write!(f, "secret `{v}` is shorter than {min} characters")
             }
+            EnvProblemKind::Interpolated => write!(
+                f,
+                "`{v}` holds a `$` outside single quotes, which docker compose reads as a variable; write the value in single quotes"
+            ),
         }
     }
 }
 
-/// Reads one value the way docker-compose's env files do: `'…'` literal, `"…"` with `\\`,
-/// `\"` and `\n` escapes, bare values up to a ` #` comment. `None` for an unclosed quote.
+/// Reads one value the way Docker Compose v2's env files do: `'…'` literal, `"…"` with `\n`,
+/// `\t`, `\r`, `\"`, `\\` and `\$` escapes (any other backslash kept), bare values up to a
+/// ` #` comment. `None` for an unclosed quote (compose would read on into the next lines).
 pub fn read_value(raw: &str) -> Option<String> {
     let raw = raw.trim();
     if let Some(inner) = raw.strip_prefix('\'') {
-        return inner.strip_suffix('\'').map(str::to_owned);
+        // a second quote inside ends the value early, which compose refuses
+        return inner
+            .strip_suffix('\'')
+            .filter(|v| !v.contains('\''))
+            .map(str::to_owned);
     }
     if let Some(inner) = raw.strip_prefix('"') {
         let inner = inner.strip_suffix('"')?;
@@ -176,8 +188,16 @@ pub fn read_value(raw: &str) -> Option<String> {
             match (c, c == '\\') {
                 (_, true) => match chars.next()? {
                     'n' => out.push('\n'),
-                    other => out.push(other),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    c @ ('"' | '\\' | '$') => out.push(c),
+                    // compose v2 keeps any other backslash as written
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                    }
                 },
+                ('"', false) => return None,
                 (c, false) => out.push(c),
             }
         }
@@ -237,6 +257,11 @@ pub fn check_env_file(
             line: line_no,
             kind,
         };
+        let raw = t.split_once('=').map_or("", |(_, v)| v.trim());
+        if !raw.starts_with('\'') && value.contains('$') {
+            problems.push(problem(EnvProblemKind::Interpolated));
+            continue;
+        }
         if seen.insert(key.to_owned(), value.clone()).is_some() {
             problems.push(problem(EnvProblemKind::Duplicate));
             continue;
