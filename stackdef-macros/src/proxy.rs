@@ -343,14 +343,23 @@ pub fn host_ports(
     services: &[crate::model::ServiceDef],
 ) -> Vec<(TokenStream, Span, Option<String>)> {
     let mut out = Vec::new();
+    let on_host = proxies
+        .iter()
+        .filter(|p| matches!(p.placement, PlacementDef::Host(_)))
+        .count();
+    let (several, mut k) = (on_host > 1, 0usize);
     for p in proxies {
         let (owner, span, targets, by) = match &p.placement {
-            PlacementDef::Host(span) => (
-                quote!(__stackdef_p::rules::HOST_PROXY),
-                *span,
-                Vec::new(),
-                None,
-            ),
+            PlacementDef::Host(span) => {
+                k += 1;
+                let index = k - 1;
+                (
+                    quote!(__stackdef_p::rules::host_proxy(#index, #several)),
+                    *span,
+                    Vec::new(),
+                    None,
+                )
+            }
             PlacementDef::Service(s) => {
                 let name = crate::expand::name_of(s);
                 // the owner's container ports, the first service of that name

@@ -12,9 +12,18 @@ use crate::model::{Action, Placement, Protocol, Proxy, Service, Stack, Tls};
 /// (as after [`Stack::wire_proxies`], which publishes them).
 pub(crate) fn host_proxy_ports(stack: &Stack) -> Vec<PortUse<'_>> {
     let mut uses = Vec::new();
+    let on_host = stack
+        .proxies
+        .iter()
+        .filter(|p| p.placement == Placement::Host)
+        .count();
+    let mut k = 0;
     for proxy in &stack.proxies {
         let (owner, targets) = match &proxy.placement {
-            Placement::Host => (rules::HOST_PROXY, Vec::new()),
+            Placement::Host => {
+                k += 1;
+                (rules::host_proxy(k - 1, on_host > 1), Vec::new())
+            }
             Placement::Service(s) => match stack.service(s.as_str()) {
                 Some(service) => (service.name.as_str(), service.container_port_ranges()),
                 None => continue,

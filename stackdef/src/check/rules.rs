@@ -547,6 +547,28 @@ pub const fn duplicate_container_name(name: &str, service: &str, other: &str) ->
 /// The name a proxy running on the host has in port-clash messages.
 pub const HOST_PROXY: &str = "nginx on the host";
 
+/// The name of the `k`-th (0-based) proxy on the host in port-clash messages, when a stack has
+/// several: they are told apart by their place in `proxies`.
+pub const fn host_proxy(k: usize, several: bool) -> &'static str {
+    const NAMES: [&str; 8] = [
+        "the 1st nginx on the host",
+        "the 2nd nginx on the host",
+        "the 3rd nginx on the host",
+        "the 4th nginx on the host",
+        "the 5th nginx on the host",
+        "the 6th nginx on the host",
+        "the 7th nginx on the host",
+        "the 8th nginx on the host",
+    ];
+    if !several {
+        HOST_PROXY
+    } else if k < NAMES.len() {
+        NAMES[k]
+    } else {
+        "a further nginx on the host"
+    }
+}
+
 /// Compile-time check of a literal: fails with ``invalid FIELD `VALUE`: REASON``.
 #[track_caller]
 #[allow(
