@@ -846,8 +846,8 @@ fn judge_compose(dir: &Path, stack: &Stack, files: &[File], seed: u64, v: &mut V
 fn every_stack_validate_accepts_is_accepted_by_the_real_tools() {
     let cases = support::knob("STACKDEF_DIFF_CASES", 500);
     let base = support::knob("STACKDEF_SEED", 0x5eed);
-    let root = support::scratch("differential");
-    let nginx_dir = root.join("nginx");
+    let root = support::scratch(&format!("differential-{base}"));
+    let nginx_dir = root.join(format!("nginx-{base}"));
     std::fs::create_dir_all(&nginx_dir).unwrap();
     let mut v = Verdicts {
         failures: BTreeMap::new(),

@@ -345,3 +345,21 @@ fn values_assembled_through_public_fields_meet_the_constructors_rules() {
         "",
     );
 }
+
+#[test]
+fn a_build_argument_key_with_white_space() {
+    let mut api = service("api");
+    api.source = stackdef::Source::Build(
+        stackdef::Build {
+            args: vec![(" ".into(), "x".into())],
+            ..stackdef::Build::builder().context(".").build()
+        },
+        None,
+    );
+    assert_refused(&stack(vec![api]), "invalid services.api.build.args ` `");
+    compose_refuses(
+        "build-arg",
+        "services:\n  api:\n    build:\n      context: .\n      args:\n        - ' =x'\n",
+        "trailing space",
+    );
+}

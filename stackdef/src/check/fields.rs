@@ -153,12 +153,16 @@ fn free_text(out: &mut Vec<Diagnostic>, s: &Service) {
         Source::Image(_) => Vec::new(),
     };
     for (field, key) in keyed.chain(args) {
-        if key.is_empty() || key.contains('=') || control(key) {
+        // compose refuses a key with white space at either end, and a build argument is
+        // passed like an environment variable
+        let spaced =
+            key.trim() != key || (field == "build.args" && key.contains(char::is_whitespace));
+        if key.is_empty() || key.contains('=') || control(key) || spaced {
             invalid(
                 out,
                 at(field),
                 key,
-                "a key must be non-empty and hold no `=` or control characters",
+                "a key must be non-empty and hold no `=`, control characters or surrounding white space (build arguments: no white space at all)",
             );
         }
     }
