@@ -91,7 +91,7 @@ fn hostile_values_read_back_exactly() {
         a.command = Some(stackdef::Command::Exec(vec![text.clone()]));
         // labels are plain text: no control characters (validate() refuses them)
         let label: String = value.chars().filter(|c| !c.is_control()).collect();
-        a.labels = vec![(label.replace('=', "-") + "k", label)];
+        a.labels = vec![(format!("k{}k", label.replace('=', "-")), label)];
         let yaml = compose::to_yaml(&stack).unwrap();
         let back = compose::parse(&yaml).unwrap_or_else(|e| panic!("{value:?}: {e}\n{yaml}"));
         assert_eq!(back, stack, "{value:?}\n{yaml}");
