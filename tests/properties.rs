@@ -426,19 +426,6 @@ fn json_str(s: &str, out: &mut String) {
 /// The YAML writer against the reader docker-compose itself uses (PyYAML, YAML 1.1): random
 /// extension values, at the top level and inside a service, read back with the same types and
 /// values. (Every emitted document is also read back by serde_yaml, YAML 1.2, in debug builds.)
-fn dollars_doubled(v: &ExtValue) -> ExtValue {
-    match v {
-        ExtValue::Str(s) => ExtValue::Str(s.replace('$', "$$")),
-        ExtValue::List(items) => ExtValue::List(items.iter().map(dollars_doubled).collect()),
-        ExtValue::Map(e) => ExtValue::Map(
-            e.iter()
-                .map(|(k, v)| (k.clone(), dollars_doubled(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 #[test]
 fn pyyaml_reads_extension_values_as_written() {
     let dir = support::scratch("prop-pyyaml");
@@ -465,7 +452,7 @@ fn pyyaml_reads_extension_values_as_written() {
         std::fs::write(&yml, yaml).unwrap();
         // compose interpolates `x-` values, so a literal `$` is written `$$`
         let mut text = String::new();
-        json(&dollars_doubled(&value), &mut text);
+        json(&value.map_strings(&|s| s.replace('$', "$$")), &mut text);
         std::fs::write(&js, text).unwrap();
         args.push(yml);
         args.push(js);

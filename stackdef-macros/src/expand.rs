@@ -181,67 +181,38 @@ impl Checks<'_> {
         }
     }
 
-    /// Entries named twice in one list, as `validate()` reports them.
-    fn twice(&mut self) {
-        let def = self.def;
-        let mut env_seen = std::collections::HashSet::new();
-        for (name, _) in &def.env {
+    /// Reports each name of one list given more than once, at its second use and once per
+    /// name, as `validate()` does.
+    fn once<'i>(&mut self, place: &str, what: &str, names: impl Iterator<Item = &'i Ident>) {
+        let (mut seen, mut reported) = (
+            std::collections::HashSet::new(),
+            std::collections::HashSet::new(),
+        );
+        for name in names {
             let n = name_of(name);
-            if !env_seen.insert(n.clone()) {
+            if !seen.insert(n.clone()) && reported.insert(n.clone()) {
                 self.push(
                     name.span(),
                     quote_spanned! {name.span()=>
-                        __stackdef_p::rules::twice("the stack", "variable", #n)
+                        __stackdef_p::rules::twice(#place, #what, #n)
                     },
                 );
             }
         }
-        for kind in [
-            ("volume", &def.volumes),
-            ("network", &def.networks),
-            ("secret", &def.secrets),
-        ] {
-            let mut seen = std::collections::HashSet::new();
-            for name in kind.1 {
-                let (n, what) = (name_of(name), kind.0);
-                if !seen.insert(n.clone()) {
-                    self.push(
-                        name.span(),
-                        quote_spanned! {name.span()=>
-                            __stackdef_p::rules::twice("the stack", #what, #n)
-                        },
-                    );
-                }
-            }
-        }
+    }
+
+    /// Entries named twice in one list, as `validate()` reports them.
+    fn twice(&mut self) {
+        let def = self.def;
+        self.once("the stack", "variable", def.env.iter().map(|(n, _)| n));
+        self.once("the stack", "volume", def.volumes.iter());
+        self.once("the stack", "network", def.networks.iter());
+        self.once("the stack", "secret", def.secrets.iter());
         for s in &def.services {
             let place = name_of(&s.name);
-            let mut deps = std::collections::HashSet::new();
-            for d in &s.depends_on {
-                let n = name_of(&d.target);
-                if !deps.insert(n.clone()) {
-                    self.push(
-                        d.target.span(),
-                        quote_spanned! {d.target.span()=>
-                            __stackdef_p::rules::twice(#place, "dependency", #n)
-                        },
-                    );
-                }
-            }
-            for (what, list) in [("network", &s.networks), ("secret", &s.secrets)] {
-                let mut seen = std::collections::HashSet::new();
-                for i in list {
-                    let n = name_of(i);
-                    if !seen.insert(n.clone()) {
-                        self.push(
-                            i.span(),
-                            quote_spanned! {i.span()=>
-                                __stackdef_p::rules::twice(#place, #what, #n)
-                            },
-                        );
-                    }
-                }
-            }
+            self.once(&place, "dependency", s.depends_on.iter().map(|d| &d.target));
+            self.once(&place, "network", s.networks.iter());
+            self.once(&place, "secret", s.secrets.iter());
         }
     }
 

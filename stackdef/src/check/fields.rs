@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::model::{Action, ExtValue, Mount, Service, Source, Stack};
 
 /// A field's value refused, with the same text [`Error::Invalid`] has.
-fn invalid(out: &mut Vec<Diagnostic>, field: String, value: &str, reason: &str) {
+pub(super) fn invalid(out: &mut Vec<Diagnostic>, field: String, value: &str, reason: &str) {
     out.push(Diagnostic {
         class: DefectClass::InvalidValue,
         message: Error::invalid(field, value, reason).to_string(),
@@ -284,17 +284,13 @@ fn lists(out: &mut Vec<Diagnostic>, s: &Service) {
 
 /// A service without profiles runs in every profile; one with profiles runs when any of them
 /// is on. A dependency must run whenever its dependant does.
-fn profiles(out: &mut Vec<Diagnostic>, stack: &Stack) {
-    let by_name: HashMap<&str, &Service> = stack
-        .services
-        .iter()
-        .map(|s| (s.name.as_str(), s))
-        .collect();
+fn profiles(out: &mut Vec<Diagnostic>, stack: &Stack, index: &HashMap<&str, u32>) {
     for s in &stack.services {
         for d in &s.depends_on {
-            let Some(to) = by_name.get(d.service.as_str()) else {
+            let Some(&i) = index.get(d.service.as_str()) else {
                 continue;
             };
+            let to = &stack.services[i as usize];
             let covered = to.profiles.is_empty()
                 || (!s.profiles.is_empty() && s.profiles.iter().all(|p| to.profiles.contains(p)));
             if !covered {
@@ -433,7 +429,8 @@ fn constructed(out: &mut Vec<Diagnostic>, stack: &Stack) {
 }
 
 /// Every field rule, for every service and the stack's own declarations.
-pub(crate) fn check(stack: &Stack, out: &mut Vec<Diagnostic>) {
+/// `index` is `validate()`'s map of service names to their place in `stack.services`.
+pub(crate) fn check(stack: &Stack, index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
     constructed(out, stack);
     for s in &stack.services {
         free_text(out, s);
@@ -445,7 +442,7 @@ pub(crate) fn check(stack: &Stack, out: &mut Vec<Diagnostic>) {
             &s.extensions,
         );
     }
-    profiles(out, stack);
+    profiles(out, stack, index);
     top_level(out, stack);
 }
 

@@ -93,7 +93,7 @@ pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
     cycle(stack, &names, &index, &mut out);
     routes::check(stack, &names, &index, &mut out);
     routes::servers(stack, &mut out);
-    fields::check(stack, &mut out);
+    fields::check(stack, &index, &mut out);
     env_uses(stack, &mut out);
     if out.is_empty() { Ok(()) } else { Err(out) }
 }

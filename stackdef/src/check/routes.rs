@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::fields::invalid;
 use super::rules::{self, Defect, PortUse};
 use super::{DefectClass, Diagnostic, diag};
 use crate::model::{Action, Placement, Protocol, Proxy, Service, Stack, Tls};
@@ -170,6 +171,10 @@ pub(crate) fn servers(stack: &Stack, out: &mut Vec<Diagnostic>) {
             if tls {
                 listens.push((server.https_port.get(), true));
             }
+            let hosts: Vec<&str> = match server.names.as_slice() {
+                [] => vec!["_"],
+                names => names.iter().map(|n| n.as_str()).collect(),
+            };
             for (port, ssl) in listens {
                 if *tls_of_port.entry(port).or_insert(ssl) != ssl && mixed.insert(port) {
                     out.push(diag(
@@ -177,11 +182,7 @@ pub(crate) fn servers(stack: &Stack, out: &mut Vec<Diagnostic>) {
                         Defect::MixedTlsPort { file, port },
                     ));
                 }
-                let hosts: Vec<&str> = match server.names.as_slice() {
-                    [] => vec!["_"],
-                    names => names.iter().map(|n| n.as_str()).collect(),
-                };
-                for host in hosts {
+                for &host in &hosts {
                     // once per server and name, at its first shared port
                     if !names.insert((port, host)) && reported.insert((k, host)) {
                         out.push(diag(
@@ -199,12 +200,8 @@ pub(crate) fn servers(stack: &Stack, out: &mut Vec<Diagnostic>) {
 fn zones(proxy: &Proxy, out: &mut Vec<Diagnostic>) {
     let mut seen = HashSet::new();
     let at = |field: &str| format!("proxies.{}.{field}", proxy.file);
-    let mut invalid = |field: String, value: String, reason: &str| {
-        out.push(Diagnostic {
-            class: DefectClass::InvalidValue,
-            message: crate::Error::invalid(field, &value, reason).to_string(),
-        });
-    };
+    let mut invalid =
+        |field: String, value: String, reason: &str| invalid(out, field, &value, reason);
     for z in &proxy.rate_limits {
         if !seen.insert(z.name.as_str()) {
             invalid(at("rate_limits"), z.name.to_string(), "declared twice");

@@ -242,8 +242,9 @@ pub fn check_env_file(
         let t = t.strip_prefix("export ").unwrap_or(t);
         let parsed = t
             .split_once('=')
-            .and_then(|(k, v)| Some((k.trim(), read_value(v)?)));
-        let Some((key, value)) = parsed.filter(|(k, _)| crate::EnvKey::new(*k).is_ok()) else {
+            .and_then(|(k, v)| Some((k.trim(), v.trim(), read_value(v)?)));
+        let Some((key, raw, value)) = parsed.filter(|(k, _, _)| crate::EnvKey::new(*k).is_ok())
+        else {
             let variable = t.split('=').next().unwrap_or("").chars().take(40).collect();
             problems.push(EnvProblem {
                 variable,
@@ -257,7 +258,6 @@ pub fn check_env_file(
             line: line_no,
             kind,
         };
-        let raw = t.split_once('=').map_or("", |(_, v)| v.trim());
         if !raw.starts_with('\'') && value.contains('$') {
             problems.push(problem(EnvProblemKind::Interpolated));
             continue;

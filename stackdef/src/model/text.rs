@@ -162,6 +162,26 @@ pub enum ExtValue {
     Map(Vec<(String, ExtValue)>),
 }
 
+impl ExtValue {
+    /// The same value with every string (at any depth, keys excepted) replaced by `f` of it.
+    #[must_use]
+    pub fn map_strings(&self, f: &impl Fn(&str) -> String) -> ExtValue {
+        match self {
+            ExtValue::Str(s) => ExtValue::Str(f(s)),
+            ExtValue::List(items) => {
+                ExtValue::List(items.iter().map(|i| i.map_strings(f)).collect())
+            }
+            ExtValue::Map(entries) => ExtValue::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.map_strings(f)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
 impl serde::Serialize for ExtValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};

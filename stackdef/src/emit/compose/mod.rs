@@ -115,26 +115,13 @@ fn dur(field: impl Fn() -> String, d: Option<Duration>) -> Result<Option<Str>> {
 /// The `x-*` fields of the stack or a service (their keys are checked by `validate()`).
 /// Compose interpolates `x-` values too, so a literal `$` is written `$$`.
 fn ext(fields: &[(String, ExtValue)]) -> Ordered<ExtValue> {
+    let dollars = |s: &str| s.replace('$', "$$");
     Ordered(
         fields
             .iter()
-            .map(|(k, v)| (k.clone(), ext_esc(v)))
+            .map(|(k, v)| (k.clone(), v.map_strings(&dollars)))
             .collect(),
     )
-}
-
-fn ext_esc(v: &ExtValue) -> ExtValue {
-    match v {
-        ExtValue::Str(s) => ExtValue::Str(s.replace('$', "$$")),
-        ExtValue::List(items) => ExtValue::List(items.iter().map(ext_esc).collect()),
-        ExtValue::Map(entries) => ExtValue::Map(
-            entries
-                .iter()
-                .map(|(k, v)| (k.clone(), ext_esc(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
 }
 
 fn pairs(items: &[(String, String)]) -> Option<Pairs> {
