@@ -677,9 +677,18 @@ fn stack(seed: u64) -> Stack {
         .proxies(proxies)
         .build();
     if r.chance(10) {
-        stack
-            .extensions
-            .push(("x-note".into(), ExtValue::Str(hostile(&mut r))));
+        // compose interpolates no key and keeps white space in keys: hostile keys read back as
+        // written, hostile values after the emitter's escaping
+        let key = format!("x-{}", r.pick(&["note", "n$ b", "${X}"]));
+        let entries = (0..1 + r.below(3))
+            .map(|i| {
+                (
+                    format!("{i}{}", hostile(&mut r)),
+                    ExtValue::Str(hostile(&mut r)),
+                )
+            })
+            .collect();
+        stack.extensions.push((key, ExtValue::Map(entries)));
     }
     if stack
         .proxies
@@ -731,7 +740,31 @@ impl Verdicts {
 }
 
 /// Compose v2's reading of the literal values the stack holds, field by field.
+/// A value as compose v2's JSON shows it, `$` doubled in keys and strings.
+fn ext_json(value: &ExtValue) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        ExtValue::Null => Value::Null,
+        ExtValue::Bool(b) => Value::Bool(*b),
+        ExtValue::Int(i) => Value::from(*i),
+        ExtValue::Float(x) => Value::from(*x),
+        ExtValue::Str(s) => Value::String(s.replace('$', "$$")),
+        ExtValue::List(items) => Value::Array(items.iter().map(ext_json).collect()),
+        ExtValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.replace('$', "$$"), ext_json(v)))
+                .collect(),
+        ),
+    }
+}
+
 fn compare(stack: &Stack, json: &serde_json::Value, seed: u64, v: &mut Verdicts) {
+    for (key, value) in &stack.extensions {
+        if json[key.replace('$', "$$").as_str()] != ext_json(value) {
+            v.fail(format!("read back: top-level `{key}` differs"), seed);
+        }
+    }
     let services = &json["services"];
     for s in &stack.services {
         let got = &services[s.name.as_str()];

@@ -160,6 +160,31 @@ fn cycle_lists_its_members() {
 }
 
 #[test]
+fn every_cycle_is_reported_once_per_group() {
+    // a ⇄ b ⇄ c is one group (two cycles, one report), d ⇄ e another
+    let with = |name: &str, deps: &[&str]| {
+        let mut s = svc(name);
+        s.depends_on = deps.iter().map(|d| dep(d)).collect();
+        s
+    };
+    let services = vec![
+        with("a", &["b"]),
+        with("b", &["a", "c"]),
+        with("c", &["b"]),
+        with("d", &["e"]),
+        with("e", &["d"]),
+    ];
+    let cycle = |m: &str| (DefectClass::Cycle, m.to_owned());
+    assert_eq!(
+        messages(&stack(services)),
+        vec![
+            cycle("dependency cycle: `a` → `b` → `a`; remove one of these dependencies"),
+            cycle("dependency cycle: `d` → `e` → `d`; remove one of these dependencies"),
+        ]
+    );
+}
+
+#[test]
 fn duplicates() {
     let mut a = svc("a");
     a.container_name = Some("box".parse().unwrap());

@@ -339,20 +339,24 @@ impl Checks<'_> {
         }
         let names = &services.list;
         let (n, e) = (names.len(), from.len());
-        let (path, scratch) = (n + 1, 3 * n + 1);
+        let (path, marks, scratch) = (n + 1, 8 * n + 1, 3 * n + 1);
         self.out.extend(quote! {
             const __STACKDEF_NAMES: [&str; #n] = [#(#names),*];
-            const __STACKDEF_CYCLE: __stackdef_p::rules::CycleAt<#path> =
-                __stackdef_p::rules::find_cycle_in::<#path, #e, #scratch>(&[#(#from),*], &[#(#to),*]);
+            const __STACKDEF_FROM: [u32; #e] = [#(#from),*];
+            const __STACKDEF_TO: [u32; #e] = [#(#to),*];
+            const __STACKDEF_CLOSING: [u32; #e] =
+                __stackdef_p::rules::closing_edges_in::<#n, #e, #marks>(&__STACKDEF_FROM, &__STACKDEF_TO);
         });
-        // one item: only one cycle is reported, at the edge that closes it
-        let calls = spans.into_iter().enumerate().map(|(k, span)| {
-            let k = k as u32;
-            quote_spanned! {span=>
-                __stackdef_p::rules::not_closing_cycle(&__STACKDEF_NAMES, &__STACKDEF_CYCLE, #k);
-            }
-        });
-        self.out.extend(quote! { const _: () = { #(#calls)* }; });
+        // one item per edge: every cycle is reported, each at the edge that closes it
+        for (k, span) in spans.into_iter().enumerate() {
+            self.push(
+                span,
+                quote_spanned! {span=>
+                    __stackdef_p::rules::not_closing_cycle::<#path, #scratch>(
+                        &__STACKDEF_NAMES, &__STACKDEF_FROM, &__STACKDEF_TO, &__STACKDEF_CLOSING, #k)
+                },
+            );
+        }
     }
 }
 

@@ -267,9 +267,11 @@ fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Ve
         }
     }
     let n = names.len();
-    let mut scratch = vec![0; 3 * n + 1];
-    let mut path = vec![0; n + 1];
-    if let Some((_, len)) = rules::find_cycle(n, &from, &to, &mut scratch, &mut path) {
+    let mut closing = vec![0; from.len()];
+    rules::closing_edges(n, &from, &to, &mut vec![0; 8 * n + 1], &mut closing);
+    let (mut scratch, mut path) = (vec![0; 3 * n + 1], vec![0; n + 1]);
+    for k in (0..from.len()).filter(|&k| closing[k] == 1) {
+        let len = rules::cycle_path(n, &from, &to, k, &mut scratch, &mut path);
         out.push(diag(
             DefectClass::Cycle,
             Defect::Cycle {

@@ -912,121 +912,240 @@ pub const fn port_free(ports: &[PortUse<'_>], clash: &[u32], i: usize) {
     }
 }
 
-/// A cycle found by [`find_cycle`]: the edge closing it and the path `a → … → a`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CycleAt<const N: usize> {
-    /// Index of the edge that closes the cycle, `u32::MAX` when there is none.
-    pub edge: u32,
-    /// Service indices along the cycle; the first `len` entries are used.
-    pub path: [u32; N],
-    /// Length of `path` (the first service appears at both ends).
-    pub len: usize,
-}
-
-/// Depth-first search for a dependency cycle over `edges` (`from`, `to` as service indices,
-/// sorted by `from`) among `n` services. `scratch` needs `3 * n + 1` entries. O(V + E).
-/// Returns the closing edge and writes the cycle into `path` (length returned), or `None`.
-pub const fn find_cycle(
-    n: usize,
-    from: &[u32],
-    to: &[u32],
-    scratch: &mut [u32],
-    path: &mut [u32],
-) -> Option<(u32, usize)> {
-    // scratch layout: [first edge per node; n + 1] [state per node; n] [next edge per node; n]
+/// Fills `first[v]` with the index of the first edge leaving service `v` (`from` sorted), and
+/// `first[n]` with the number of edges; a service without edges gets its successor's start.
+const fn edge_starts(n: usize, from: &[u32], first: &mut [u32]) {
     let e = from.len();
     let mut v = 0;
     while v <= n {
-        scratch[v] = e as u32;
+        first[v] = e as u32;
         v += 1;
     }
     let mut k = e;
     while k > 0 {
         k -= 1;
-        scratch[from[k] as usize] = k as u32;
+        first[from[k] as usize] = k as u32;
     }
     let mut v = n;
     while v > 0 {
         v -= 1;
-        if scratch[v] == e as u32 || scratch[v] > scratch[v + 1] {
-            scratch[v] = scratch[v + 1];
+        if first[v] == e as u32 || first[v] > first[v + 1] {
+            first[v] = first[v + 1];
         }
     }
-    let (state, next) = (n + 1, 2 * n + 1);
+}
+
+/// Marks one edge per dependency cycle class: for every strongly connected component of the
+/// graph that holds a cycle, the first back edge that a depth-first search (from service 0, edges
+/// in order) meets inside it. `from`/`to` are service indices, sorted by `from`, among `n`
+/// services; `scratch` needs `8 * n + 1` entries. Afterwards `closing[k]` is 1 for a marked edge
+/// and 0 for every other. O(V + E) (Tarjan's algorithm, without recursion).
+pub const fn closing_edges(
+    n: usize,
+    from: &[u32],
+    to: &[u32],
+    scratch: &mut [u32],
+    closing: &mut [u32],
+) {
+    const OPEN: u32 = u32::MAX;
+    let e = from.len();
+    edge_starts(n, from, scratch);
+    // scratch: [first; n + 1] [dfs index, 0 = unseen] [low] [component] [next edge]
+    //          [Tarjan stack] [call stack] [on the call stack]
+    let (idx, low, comp, next) = (n + 1, 2 * n + 1, 3 * n + 1, 4 * n + 1);
+    let (tstack, cstack, onpath) = (5 * n + 1, 6 * n + 1, 7 * n + 1);
     let mut v = 0;
     while v < n {
-        scratch[state + v] = 0;
+        scratch[idx + v] = 0;
+        scratch[onpath + v] = 0;
         v += 1;
     }
+    let mut k = 0;
+    while k < e {
+        closing[k] = 0;
+        k += 1;
+    }
+    let (mut counter, mut seq, mut comps, mut sp) = (0u32, 0u32, 0u32, 0usize);
     let mut root = 0;
     while root < n {
-        if scratch[state + root] != 0 {
+        if scratch[idx + root] != 0 {
             root += 1;
             continue;
         }
-        // `path` doubles as the DFS stack
-        let mut depth = 1;
-        path[0] = root as u32;
-        scratch[state + root] = 1;
-        scratch[next + root] = scratch[root];
-        while depth > 0 {
-            let u = path[depth - 1] as usize;
+        let mut depth = 0;
+        let mut visit = root;
+        loop {
+            if visit != usize::MAX {
+                counter += 1;
+                scratch[idx + visit] = counter;
+                scratch[low + visit] = counter;
+                scratch[comp + visit] = OPEN;
+                scratch[next + visit] = scratch[visit];
+                scratch[onpath + visit] = 1;
+                scratch[tstack + sp] = visit as u32;
+                sp += 1;
+                scratch[cstack + depth] = visit as u32;
+                depth += 1;
+                visit = usize::MAX;
+            }
+            if depth == 0 {
+                break;
+            }
+            let u = scratch[cstack + depth - 1] as usize;
             let edge = scratch[next + u] as usize;
             if edge < e && from[edge] as usize == u {
                 scratch[next + u] += 1;
                 let w = to[edge] as usize;
-                if scratch[state + w] == 1 {
-                    // grey: the stack from `w` to `u`, then `w` again, is the cycle
-                    let mut s = 0;
-                    while path[s] as usize != w {
-                        s += 1;
+                if scratch[idx + w] == 0 {
+                    visit = w;
+                } else if scratch[comp + w] == OPEN {
+                    if scratch[idx + w] < scratch[low + u] {
+                        scratch[low + u] = scratch[idx + w];
                     }
-                    let mut len = 0;
-                    while s + len < depth {
-                        path[len] = path[s + len];
-                        len += 1;
+                    if scratch[onpath + w] == 1 {
+                        // a back edge; numbered in the order the search meets them
+                        seq += 1;
+                        closing[edge] = seq;
                     }
-                    path[len] = w as u32;
-                    return Some((edge as u32, len + 1));
-                }
-                if scratch[state + w] == 0 {
-                    scratch[state + w] = 1;
-                    scratch[next + w] = scratch[w];
-                    path[depth] = w as u32;
-                    depth += 1;
                 }
             } else {
-                scratch[state + u] = 2;
+                scratch[onpath + u] = 0;
                 depth -= 1;
+                if scratch[low + u] == scratch[idx + u] {
+                    loop {
+                        sp -= 1;
+                        let x = scratch[tstack + sp] as usize;
+                        scratch[comp + x] = comps;
+                        if x == u {
+                            break;
+                        }
+                    }
+                    comps += 1;
+                }
+                if depth > 0 {
+                    let p = scratch[cstack + depth - 1] as usize;
+                    if scratch[low + u] < scratch[low + p] {
+                        scratch[low + p] = scratch[low + u];
+                    }
+                }
             }
         }
         root += 1;
     }
-    None
-}
-
-/// [`find_cycle`] on arrays, for `const` items generated by the macro.
-pub const fn find_cycle_in<const N: usize, const E: usize, const S: usize>(
-    from: &[u32; E],
-    to: &[u32; E],
-) -> CycleAt<N> {
-    let mut scratch = [0u32; S];
-    let mut path = [0u32; N];
-    match find_cycle(N.saturating_sub(1), from, to, &mut scratch, &mut path) {
-        Some((edge, len)) => CycleAt { edge, path, len },
-        None => CycleAt {
-            edge: u32::MAX,
-            path,
-            len: 0,
-        },
+    // keep, per component, the back edge met first (`low` is free now: it holds that edge)
+    let mut c = 0;
+    while c < comps as usize {
+        scratch[low + c] = OPEN;
+        c += 1;
+    }
+    let mut k = 0;
+    while k < e {
+        if closing[k] != 0 {
+            let c = scratch[comp + from[k] as usize] as usize;
+            let best = scratch[low + c];
+            if best == OPEN || closing[best as usize] > closing[k] {
+                scratch[low + c] = k as u32;
+            }
+        }
+        k += 1;
+    }
+    let mut k = 0;
+    while k < e {
+        closing[k] = 0;
+        k += 1;
+    }
+    let mut c = 0;
+    while c < comps as usize {
+        if scratch[low + c] != OPEN {
+            closing[scratch[low + c] as usize] = 1;
+        }
+        c += 1;
     }
 }
 
-/// #5 at compile time: fails at edge `edge` when it closes the cycle.
+/// The cycle that edge `edge` closes: a shortest path from its target back to its source, then
+/// the target again (`a → … → a`), written into `path` (`n + 1` entries); returns its length.
+/// `scratch` needs `3 * n + 1` entries. O(V + E).
+pub const fn cycle_path(
+    n: usize,
+    from: &[u32],
+    to: &[u32],
+    edge: usize,
+    scratch: &mut [u32],
+    path: &mut [u32],
+) -> usize {
+    let (u, w) = (from[edge], to[edge]);
+    edge_starts(n, from, scratch);
+    let (parent, queue) = (n + 1, 2 * n + 1);
+    let mut v = 0;
+    while v < n {
+        scratch[parent + v] = u32::MAX;
+        v += 1;
+    }
+    scratch[parent + w as usize] = w;
+    scratch[queue] = w;
+    let (mut head, mut tail) = (0, 1);
+    while head < tail && scratch[parent + u as usize] == u32::MAX {
+        let v = scratch[queue + head] as usize;
+        head += 1;
+        let mut k = scratch[v] as usize;
+        while k < scratch[v + 1] as usize {
+            let x = to[k] as usize;
+            if scratch[parent + x] == u32::MAX {
+                scratch[parent + x] = v as u32;
+                scratch[queue + tail] = x as u32;
+                tail += 1;
+            }
+            k += 1;
+        }
+    }
+    // u reaches w through `edge`; w reaches u (both lie in one component), so the walk ends
+    let mut len = 1;
+    let mut x = u;
+    while x != w {
+        x = scratch[parent + x as usize];
+        len += 1;
+    }
+    let mut i = len;
+    let mut x = u;
+    loop {
+        i -= 1;
+        path[i] = x;
+        if x == w {
+            break;
+        }
+        x = scratch[parent + x as usize];
+    }
+    path[len] = w;
+    len + 1
+}
+
+/// [`closing_edges`] on arrays, for `const` items generated by the macro (`S = 8 * N + 1`).
+pub const fn closing_edges_in<const N: usize, const E: usize, const S: usize>(
+    from: &[u32; E],
+    to: &[u32; E],
+) -> [u32; E] {
+    let mut scratch = [0u32; S];
+    let mut closing = [0u32; E];
+    closing_edges(N, from, to, &mut scratch, &mut closing);
+    closing
+}
+
+/// #5 at compile time: fails at edge `edge` when [`closing_edges`] marked it, naming its cycle
+/// (`P = N + 1`, `S = 3 * N + 1` for `N` services).
 #[track_caller]
-pub const fn not_closing_cycle<const N: usize>(names: &[&str], cycle: &CycleAt<N>, edge: u32) {
-    if cycle.edge == edge {
-        let (path, _) = cycle.path.split_at(cycle.len);
+pub const fn not_closing_cycle<const P: usize, const S: usize>(
+    names: &[&str],
+    from: &[u32],
+    to: &[u32],
+    closing: &[u32],
+    edge: usize,
+) {
+    if closing[edge] == 1 {
+        let mut scratch = [0u32; S];
+        let mut path = [0u32; P];
+        let len = cycle_path(names.len(), from, to, edge, &mut scratch, &mut path);
+        let (path, _) = path.split_at(len);
         Defect::Cycle { names, path }.raise()
     }
 }
@@ -1058,30 +1177,103 @@ mod tests {
         assert_eq!(distance("kitten", "sitting"), 3);
     }
 
+    fn cycles(n: usize, from: &[u32], to: &[u32]) -> Vec<Vec<u32>> {
+        let mut scratch = vec![0; 8 * n + 1];
+        let mut closing = vec![9; from.len()];
+        closing_edges(n, from, to, &mut scratch, &mut closing);
+        let mut out = Vec::new();
+        for (k, &mark) in closing.iter().enumerate() {
+            assert!(mark <= 1);
+            if mark == 1 {
+                let (mut scratch, mut path) = (vec![0; 3 * n + 1], vec![0; n + 1]);
+                let len = cycle_path(n, from, to, k, &mut scratch, &mut path);
+                out.push(path[..len].to_vec());
+            }
+        }
+        out
+    }
+
     #[test]
     fn cycle_is_found_with_its_path() {
         // 0 -> 1 -> 2 -> 0, 3 -> 0
         let (from, to) = ([0, 1, 2, 3], [1, 2, 0, 0]);
-        let mut scratch = [0; 13];
-        let mut path = [0; 5];
-        let (edge, len) = find_cycle(4, &from, &to, &mut scratch, &mut path).unwrap();
-        assert_eq!(edge, 2);
-        assert_eq!(&path[..len], &[0, 1, 2, 0]);
+        let mut scratch = [0; 33];
+        let mut closing = [0; 4];
+        closing_edges(4, &from, &to, &mut scratch, &mut closing);
+        assert_eq!(closing, [0, 0, 1, 0]);
+        let path = &cycles(4, &from, &to)[0];
+        assert_eq!(path, &[0, 1, 2, 0]);
         let names = ["a", "b", "c", "d"];
         assert_eq!(
             msg(Defect::Cycle {
                 names: &names,
-                path: &path[..len]
+                path
             }),
             "dependency cycle: `a` → `b` → `c` → `a`; remove one of these dependencies"
         );
-        let (from, to) = ([0, 0, 1], [1, 2, 2]);
-        assert!(find_cycle(3, &from, &to, &mut scratch, &mut path).is_none());
-        let (from, to) = ([1], [1]);
-        assert_eq!(
-            find_cycle(2, &from, &to, &mut scratch, &mut path),
-            Some((0, 2))
-        );
+        assert!(cycles(3, &[0, 0, 1], &[1, 2, 2]).is_empty());
+        assert_eq!(cycles(2, &[1], &[1]), [vec![1, 1]]);
+    }
+
+    #[test]
+    fn one_cycle_per_strongly_connected_component() {
+        // {0, 1} and {2, 3, 4} are two components; the second holds the cycles 3 -> 4 -> 3
+        // (met first by the search) and 2 -> 3 -> 2, and is reported once
+        let (from, to) = ([0, 1, 1, 2, 3, 3, 4, 4], [1, 0, 2, 3, 4, 2, 3, 2]);
+        assert_eq!(cycles(5, &from, &to), [vec![0, 1, 0], vec![3, 4, 3]]);
+        // a self-loop is its own component, beside a larger one
+        let (from, to) = ([0, 1, 2, 2], [1, 0, 2, 0]);
+        assert_eq!(cycles(3, &from, &to), [vec![0, 1, 0], vec![2, 2]]);
+    }
+
+    /// Every component with a cycle gets exactly one marked edge, whose path is a real cycle.
+    #[test]
+    fn closing_edges_agree_with_reachability() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        for _ in 0..2000 {
+            let n = 1 + rand(8) as usize;
+            let mut edges: Vec<(u32, u32)> = (0..rand(14))
+                .map(|_| (rand(n as u64) as u32, rand(n as u64) as u32))
+                .collect();
+            edges.sort();
+            edges.dedup();
+            let (from, to): (Vec<u32>, Vec<u32>) = edges.iter().copied().unzip();
+            let mut reach = vec![vec![false; n]; n];
+            for &(a, b) in &edges {
+                reach[a as usize][b as usize] = true;
+            }
+            for m in 0..n {
+                for a in 0..n {
+                    for b in 0..n {
+                        reach[a][b] |= reach[a][m] && reach[m][b];
+                    }
+                }
+            }
+            // components holding a cycle, named by their smallest member
+            let mut want: Vec<usize> = (0..n)
+                .filter(|&v| reach[v][v] && (0..v).all(|u| !(reach[u][v] && reach[v][u])))
+                .collect();
+            let found = cycles(n, &from, &to);
+            let component = |v: usize| (0..n).find(|&u| reach[u][v] && reach[v][u]).unwrap();
+            let mut got: Vec<usize> = found.iter().map(|p| component(p[0] as usize)).collect();
+            for p in &found {
+                assert_eq!(p.first(), p.last());
+                for w in p.windows(2) {
+                    assert!(edges.contains(&(w[0], w[1])), "{p:?} uses a missing edge");
+                }
+                let c = component(p[0] as usize);
+                assert!(p.iter().all(|&v| component(v as usize) == c));
+            }
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "edges {edges:?}");
+        }
     }
 
     #[test]
