@@ -4,6 +4,9 @@
 mod support;
 
 #[allow(dead_code)]
+#[path = "../examples/ai_scrum_master.rs"]
+mod ai_scrum_master;
+#[allow(dead_code)]
 #[path = "../examples/inctra.rs"]
 mod inctra;
 
@@ -244,7 +247,7 @@ fn check_env_flag_of_the_example() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("secret `POSTGRES_PASSWORD` is a placeholder"),
+        text.contains("`POSTGRES_PASSWORD` is a placeholder"),
         "{text}"
     );
     assert!(
@@ -279,6 +282,24 @@ fn development_env_has_fresh_valid_secrets_and_mode_0600() {
     let err = stackdef::write::write_private(&path, "X=1\n").unwrap_err();
     assert!(err.to_string().contains("does not overwrite"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// A required value the development file cannot make (an OAuth client id) gets a marked
+/// placeholder: compose can start the stack, the development check passes, production refuses.
+#[test]
+fn development_env_fills_required_values_with_a_placeholder_production_refuses() {
+    let stack = ai_scrum_master::development().unwrap();
+    let text = stackdef::emit::env::to_dev_env(&stack).unwrap();
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("GITHUB_CLIENT_ID="))
+        .unwrap();
+    assert!(!id.is_empty(), "{text}");
+    assert_eq!(check_env_file(&stack, &text, Profile::Development), Ok(()));
+    let problems = check_env_file(&stack, &text, Profile::Production).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].variable, "GITHUB_CLIENT_ID");
+    assert_eq!(problems[0].kind, EnvProblemKind::Placeholder);
 }
 
 /// Lines an operator might write: each is either refused by `check_env_file` (syntax, or a `$`

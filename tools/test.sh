@@ -13,6 +13,10 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v pkill >/dev/null 2>&1 || need_apt+=(procps)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+# the Docker engine the stacks run on (a running one is used as it is), and the tool that builds
+# the stand-in images' root file system
+docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${need_apt[*]}"
@@ -52,6 +56,30 @@ export STACKDEF_PYYAML_PYTHON
   echo "error: $STACKDEF_PYYAML_PYTHON (docker-compose's interpreter) cannot import yaml" >&2
   exit 1
 }
+
+# A Docker engine: the one that answers, else dockerd started here and stopped when the tests
+# end, by PID, whatever their outcome. The engine tests fail without one; they never skip.
+dockerd_pid=""
+stop_engine() {
+  if [ -n "$dockerd_pid" ]; then
+    kill "$dockerd_pid" 2>/dev/null || true
+    for _ in $(seq 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
+  fi
+}
+trap stop_engine EXIT
+if ! docker info >/dev/null 2>&1; then
+  mkdir -p target/engine
+  echo "starting dockerd (log: target/engine/dockerd.log)"
+  dockerd --pidfile "$PWD/target/engine/dockerd.pid" >target/engine/dockerd.log 2>&1 &
+  dockerd_pid=$!
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || {
+    echo "error: dockerd did not answer within 60 s:" >&2
+    tail -20 target/engine/dockerd.log >&2
+    exit 1
+  }
+fi
+time tools/engine/images.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

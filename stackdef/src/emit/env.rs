@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::model::{EnvVar, Stack, template_value};
+use crate::model::{EnvType, EnvVar, Stack, template_value};
 
 /// Writes the env template of `stack`: every variable it reads, grouped in sections with a
 /// comment each; defaults filled in, required ones and secrets empty. Never a secret value.
@@ -58,8 +58,10 @@ fn default_text(v: &EnvVar, d: &str) -> Result<String> {
 
 /// Writes a development env file for `stack`: defaults filled in and every secret freshly
 /// generated from the operating system's random source (URL-safe, at least 32 characters or
-/// the secret's minimum). Required variables without a default stay empty. Write it with
-/// [`crate::write::write_private`], which creates it readable by its owner only.
+/// the secret's minimum). A required text or URL variable without a default gets a marked
+/// placeholder, so that the stack starts (compose refuses an empty required value) and a
+/// production check refuses the file; other required variables without a default stay empty.
+/// Write it with [`crate::write::write_private`], which creates it readable by its owner only.
 pub fn to_dev_env(stack: &Stack) -> Result<String> {
     crate::check::validate(stack).map_err(Error::InvalidStack)?;
     let mut out = format!(
@@ -76,12 +78,28 @@ pub fn to_dev_env(stack: &Stack) -> Result<String> {
                 }
             },
             (false, Some(d)) => default_text(v, d)?,
-            (false, None) => String::new(),
+            (false, None) => {
+                let made = match v.kind() {
+                    EnvType::Text => DEV_PLACEHOLDER.to_owned(),
+                    EnvType::Url => format!("http://{DEV_PLACEHOLDER}.invalid/"),
+                    _ => String::new(),
+                };
+                if !made.is_empty() {
+                    out.push_str(&format!(
+                        "# {} has no default: a placeholder lets the stack start; set a real value\n",
+                        v.name()
+                    ));
+                }
+                made
+            }
         };
         out.push_str(&format!("{}={value}\n", v.name()));
     }
     Ok(out)
 }
+
+/// What [`to_dev_env`] writes for a required value it cannot make; refused in production.
+const DEV_PLACEHOLDER: &str = "stackdef-dev-placeholder";
 
 /// `len` characters of `A-Za-z0-9-_` from the operating system's random source.
 fn random_secret(len: usize) -> Result<String> {
@@ -155,7 +173,7 @@ impl fmt::Display for EnvProblem {
             EnvProblemKind::BadType(why) => write!(f, "`{v}`: {why}"),
             EnvProblemKind::Placeholder => write!(
                 f,
-                "secret `{v}` is a placeholder or default value; generate a real one"
+                "`{v}` is a placeholder or default value; set a real one (a secret: generate it)"
             ),
             EnvProblemKind::TooShort(min) => {
                 write!(f, "secret `{v}` is shorter than {min} characters")
@@ -276,7 +294,9 @@ pub fn check_env_file(
         if let Some(why) = var.kind().problem(&value) {
             problems.push(problem(EnvProblemKind::BadType(why)));
         }
-        if var.is_secret() && profile == Profile::Production {
+        if profile == Profile::Production && value.contains(DEV_PLACEHOLDER) {
+            problems.push(problem(EnvProblemKind::Placeholder));
+        } else if var.is_secret() && profile == Profile::Production {
             if placeholder(&value) {
                 problems.push(problem(EnvProblemKind::Placeholder));
             } else if value.chars().count() < var.min_len() {

@@ -230,8 +230,10 @@ impl EnvVar {
             c.push_str(&format!(" ({})", self.spec.kind.describe()));
         }
         if self.spec.secret {
+            // hex: a secret may be embedded in a URL (`DATABASE_URL`), where base64's `/` and
+            // `+` change what a URL parser reads; 2 characters per byte meet `min_len`
             c.push_str(&format!(
-                ". Secret, required: generate with `openssl rand -base64 {}`",
+                ". Secret, required: generate with `openssl rand -hex {}`",
                 self.spec.min_len.max(32)
             ));
         } else if self.spec.default.is_none() {

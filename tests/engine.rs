@@ -1,0 +1,573 @@
+//! Stacks run for real: every example stack is brought up by Docker Compose v2 on a real Docker
+//! engine and judged by what it does, not by how its files parse.
+//!
+//! The engine and the stand-in images come from `tools/test.sh` (`tools/engine/images.sh`:
+//! Debian packages under the exact image names the stacks use; nothing is pulled). For each
+//! stack this test writes its files as the example does, builds the `build:` services from
+//! stand-in Dockerfiles at the paths the stack names, fills the env file as its template tells
+//! a user to (secrets made with the template's own command), and then checks that
+//! - `docker compose up -d --wait` succeeds: every healthcheck passes;
+//! - every `depends_on` condition held: a service started after its dependency was healthy
+//!   (the first passing probe in `docker inspect`), or had exited 0;
+//! - real traffic through the emitted nginx files works (`tests/engine/traffic.py`): first start
+//!   with the bootstrap file and a certificate obtained through the ACME challenge, then every
+//!   route, the database and Redis behind the application, WebSockets, rate limits;
+//! - a row written before `down` + `up` is read after it; a killed application process comes
+//!   back under its restart policy.
+//!
+//! A missing engine or image fails the test: it never skips.
+
+mod support;
+
+#[allow(dead_code)]
+#[path = "../examples/ai_scrum_master.rs"]
+mod ai_scrum_master;
+#[allow(dead_code)]
+#[path = "../examples/inctra.rs"]
+mod inctra;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use stackdef::model::{Action, Condition, Mount, Placement, Source, Stack};
+use stackdef::write::{self, Plan};
+
+/// One stack at a time: the stacks publish the same host ports.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+/// What a built service stands in as.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    /// The stand-in application (`stackdef-app`): HTTP, PostgreSQL, Redis, WebSockets.
+    App,
+    /// An nginx image serving a single-page app.
+    Spa,
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run docker: {e}"))
+}
+
+/// The engine answers and the stand-in images exist, or the test fails saying what to do.
+fn engine_ready() {
+    let info = docker(&["info", "--format", "{{.ServerVersion}}"]);
+    assert!(
+        info.status.success(),
+        "no Docker engine answers (DOCKER_HOST={:?}); tools/test.sh starts one:\n{}",
+        std::env::var("DOCKER_HOST").ok(),
+        text(&info)
+    );
+    for image in ["stackdef-app:bookworm", "nginx:1.27-alpine", "postgres:15"] {
+        let found = docker(&["image", "inspect", "--format", "{{.Id}}", image]);
+        assert!(
+            found.status.success(),
+            "stand-in image {image} is missing; run tools/engine/images.sh"
+        );
+    }
+}
+
+/// One example stack, written into a scratch application repository.
+struct Deployment {
+    /// The directory holding the compose file.
+    deploy: PathBuf,
+    compose_file: String,
+    env_file: PathBuf,
+    stack: Stack,
+}
+
+impl Deployment {
+    fn new(
+        name: &str,
+        stack: Stack,
+        plan: &Plan,
+        deploy_rel: &str,
+        roles: &[(&str, Role)],
+    ) -> Self {
+        let root = support::scratch(&format!("engine-{name}"));
+        let deploy = root.join(deploy_rel);
+        let files = write::render(&stack, plan).unwrap();
+        write::write_dir(&deploy, &files).unwrap();
+        let compose_file = plan.compose.as_ref().expect("a compose file").0.clone();
+        let (template, env_name) = plan.env_template.clone().expect("an env template");
+        let template = std::fs::read_to_string(deploy.join(&template)).unwrap();
+        let env_file = deploy.join(env_name);
+        std::fs::write(&env_file, fill_as_told(&template)).unwrap();
+        let d = Deployment {
+            deploy,
+            compose_file,
+            env_file,
+            stack,
+        };
+        d.stand_ins(roles);
+        d
+    }
+
+    /// Build contexts with stand-in Dockerfiles at the paths the stack names, and the files
+    /// its bind mounts expect from the application's repository.
+    fn stand_ins(&self, roles: &[(&str, Role)]) {
+        for s in &self.stack.services {
+            if let Source::Build(b, _) = &s.source {
+                let role = roles
+                    .iter()
+                    .find(|(n, _)| *n == s.name.as_str())
+                    .map_or(Role::App, |(_, r)| *r);
+                let context = self.deploy.join(&b.context);
+                let dockerfile = context.join(b.dockerfile.as_deref().unwrap_or("Dockerfile"));
+                std::fs::create_dir_all(dockerfile.parent().unwrap()).unwrap();
+                let stage = b.target.as_deref().unwrap_or("app");
+                let body = match role {
+                    Role::App => format!("FROM stackdef-app:bookworm AS {stage}\n"),
+                    Role::Spa => {
+                        let spa = context.join("stackdef-spa");
+                        std::fs::create_dir_all(spa.join("assets")).unwrap();
+                        std::fs::write(
+                            spa.join("index.html"),
+                            "<!doctype html><title>stand-in SPA</title><script src=/assets/app.js></script>\n",
+                        )
+                        .unwrap();
+                        std::fs::write(spa.join("assets/app.js"), "console.log('spa');\n").unwrap();
+                        std::fs::write(spa.join("spa.conf"), SPA_CONF).unwrap();
+                        // the stack's own SPA server file when it has one, else a plain one
+                        let own = self.deploy.join("nginx-frontend.conf");
+                        let conf = if own.exists() {
+                            pathdiff(&own, &context)
+                        } else {
+                            "stackdef-spa/spa.conf".to_owned()
+                        };
+                        format!(
+                            "FROM nginx:1.27-alpine AS {stage}\nCOPY {conf} /etc/nginx/conf.d/default.conf\n\
+                             COPY stackdef-spa/ /usr/share/nginx/html/\n"
+                        )
+                    }
+                };
+                std::fs::write(&dockerfile, body).unwrap();
+            }
+            for m in &s.mounts {
+                if let Mount::Bind { source, .. } = m {
+                    let path = self.deploy.join(source);
+                    if path.exists() {
+                        continue; // a file the stack writes itself
+                    }
+                    if path.extension().is_some_and(|e| e == "sql") {
+                        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                        std::fs::write(&path, "create table stackdef_schema (id int);\n").unwrap();
+                    } else {
+                        std::fs::create_dir_all(&path).unwrap();
+                    }
+                }
+            }
+        }
+    }
+
+    fn compose(&self, args: &[&str]) -> Output {
+        Command::new(support::compose_v2())
+            .current_dir(&self.deploy)
+            .args(["-f", &self.compose_file, "--env-file"])
+            .arg(&self.env_file)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run docker compose v2: {e}"))
+    }
+
+    /// Runs compose; on failure, panics with its output and every container's log.
+    fn must(&self, args: &[&str]) -> String {
+        let out = self.compose(args);
+        if !out.status.success() {
+            let logs = text(&self.compose(&["logs", "--no-color", "--tail", "40"]));
+            panic!(
+                "docker compose {} failed:\n{}\n--- logs ---\n{logs}",
+                args.join(" "),
+                text(&out)
+            );
+        }
+        text(&out)
+    }
+
+    /// `up -d --wait`: every service running, every healthcheck passing.
+    fn up(&self) {
+        self.must(&["up", "-d", "--wait", "--wait-timeout", "240"]);
+    }
+
+    /// The first `up`: stale leftovers removed, the `build:` services built from the stand-ins.
+    fn first_up(&self) {
+        let _ = self.compose(&["down", "-v", "--remove-orphans", "-t", "5"]);
+        self.must(&["up", "-d", "--build", "--wait", "--wait-timeout", "240"]);
+    }
+
+    /// `docker inspect` of every container of the project, by service name.
+    fn containers(&self) -> Vec<(String, serde_json::Value)> {
+        let ids = self.must(&["ps", "-a", "-q"]);
+        ids.split_whitespace()
+            .map(|id| {
+                let out = docker(&["inspect", id]);
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let v = v[0].clone();
+                let service = v["Config"]["Labels"]["com.docker.compose.service"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                (service, v)
+            })
+            .collect()
+    }
+
+    fn container(&self, service: &str) -> serde_json::Value {
+        self.containers()
+            .into_iter()
+            .find(|(s, _)| s == service)
+            .unwrap_or_else(|| panic!("no container for `{service}`"))
+            .1
+    }
+
+    /// Every healthcheck passes and every dependency condition held when the dependant started.
+    fn check_health_and_order(&self) -> usize {
+        let containers = self.containers();
+        let find = |name: &str| {
+            containers
+                .iter()
+                .find(|(s, _)| s == name)
+                .map(|(_, v)| v)
+                .unwrap_or_else(|| panic!("no container for `{name}`"))
+        };
+        let mut checked = 0;
+        for s in &self.stack.services {
+            let c = find(s.name.as_str());
+            let state = &c["State"];
+            if let Some(h) = state.get("Health").filter(|h| !h.is_null()) {
+                assert_eq!(h["Status"], "healthy", "`{}` is not healthy: {h}", s.name);
+            }
+            for d in &s.depends_on {
+                let dep = &find(d.service.as_str())["State"];
+                let started = time(&state["StartedAt"]);
+                match d.condition {
+                    Condition::Healthy => {
+                        let first_pass = dep["Health"]["Log"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find(|l| l["ExitCode"] == 0)
+                            .map(|l| time(&l["End"]))
+                            .unwrap_or_else(|| panic!("`{}` has no passing probe", d.service));
+                        assert!(
+                            started >= first_pass,
+                            "`{}` started at {started} before `{}` was healthy at {first_pass}",
+                            s.name,
+                            d.service
+                        );
+                    }
+                    Condition::CompletedSuccessfully => {
+                        assert_eq!(dep["ExitCode"], 0, "`{}` did not exit 0", d.service);
+                        assert!(started >= time(&dep["FinishedAt"]));
+                    }
+                    _ => assert!(started >= time(&dep["StartedAt"])),
+                }
+                checked += 1;
+            }
+        }
+        checked
+    }
+
+    /// A row written through the application survives `down` + `up`.
+    fn check_persistence(&self, app: &str, port: u16) {
+        let url = format!("http://localhost:{port}/stackdef/rows");
+        let value = format!("row-{}", std::process::id());
+        let wrote = self.must(&[
+            "exec", "-T", app, "curl", "-sf", "-X", "POST", "-d", &value, &url,
+        ]);
+        assert!(wrote.contains(&value), "the row was not stored: {wrote}");
+        self.must(&["down"]);
+        self.up();
+        let read = self.must(&["exec", "-T", app, "curl", "-sf", &url]);
+        assert!(
+            read.contains(&value),
+            "the row did not survive down + up: {read}"
+        );
+    }
+
+    /// The application's process is killed from outside; its restart policy brings it back.
+    fn check_restart(&self, app: &str) {
+        let before = self.container(app);
+        let pid = before["State"]["Pid"].as_i64().unwrap().to_string();
+        let count = before["RestartCount"].as_i64().unwrap();
+        let killed = Command::new("kill").args(["-9", &pid]).status().unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let now = self.container(app);
+            let back = now["RestartCount"].as_i64().unwrap() > count
+                && now["State"]["Running"] == true
+                && now["State"]["Health"]["Status"]
+                    .as_str()
+                    .is_none_or(|s| s == "healthy");
+            if back {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{app}` did not come back after its process was killed: {}",
+                now["State"]
+            );
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+}
+
+impl Drop for Deployment {
+    fn drop(&mut self) {
+        let _ = self.compose(&["down", "-v", "--remove-orphans", "-t", "5"]);
+    }
+}
+
+/// The SPA server of a stack that does not emit one: what a frontend image ships.
+const SPA_CONF: &str = "server {\n    listen 80;\n    root /usr/share/nginx/html;\n    \
+                        location / {\n        try_files $uri /index.html;\n    }\n}\n";
+
+/// `to` relative to `from` (both under one scratch root).
+fn pathdiff(to: &Path, from: &Path) -> String {
+    let (to, from) = (to.canonicalize().unwrap(), from.canonicalize().unwrap());
+    to.strip_prefix(&from)
+        .unwrap_or_else(|_| panic!("{} is outside the build context", to.display()))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// An RFC 3339 time from `docker inspect`, as a sortable string (nanoseconds, UTC).
+fn time(v: &serde_json::Value) -> String {
+    let s = v.as_str().unwrap_or_default();
+    let (date, frac) = s.split_once('.').unwrap_or((s.trim_end_matches('Z'), "0Z"));
+    let digits: String = frac.chars().take_while(char::is_ascii_digit).collect();
+    format!("{date}.{digits:0<9}")
+}
+
+/// The env file a user makes from the template: every empty value filled, a secret with the
+/// command its hint names (run as written), anything else with a plain word.
+fn fill_as_told(template: &str) -> String {
+    let mut hint = "";
+    let mut out = String::new();
+    for line in template.lines() {
+        match line.strip_suffix('=') {
+            Some(key) if !line.starts_with('#') => {
+                let value = match hint.split_once("generate with `") {
+                    Some((_, rest)) => {
+                        let command = rest.split('`').next().unwrap();
+                        let made = Command::new("sh").args(["-c", command]).output().unwrap();
+                        assert!(made.status.success(), "`{command}` failed");
+                        String::from_utf8(made.stdout).unwrap().trim().to_owned()
+                    }
+                    None => format!("stand-in-{}", key.to_lowercase().replace('_', "-")),
+                };
+                out.push_str(&format!("{key}={value}\n"));
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        hint = line;
+    }
+    out
+}
+
+/// The probes of the one TLS server of `stack`'s proxy, for traffic.py.
+fn traffic_spec(stack: &Stack, roles: &[(&str, Role)], deploy: &Path) -> serde_json::Value {
+    let proxy = &stack.proxies[0];
+    let server = &proxy.servers[0];
+    let mut probes = Vec::new();
+    for r in &server.routes {
+        let path = if r.exact || !r.path.as_str().ends_with('/') {
+            r.path.as_str().to_owned()
+        } else {
+            format!("{}stackdef-probe", r.path.as_str())
+        };
+        let mut p = serde_json::json!({ "path": path });
+        match &r.action {
+            Action::Proxy(u) => {
+                let target = stack.services.iter().find(|s| s.name == u.service).unwrap();
+                let role = roles
+                    .iter()
+                    .find(|(n, _)| *n == target.name.as_str())
+                    .map_or(Role::App, |(_, r)| *r);
+                let has = |key: &str| target.environment.iter().any(|(k, _)| k.as_str() == key);
+                p["role"] = if role == Role::Spa { "spa" } else { "app" }.into();
+                p["database"] = has("DATABASE_URL").into();
+                p["redis"] = has("REDIS_URL").into();
+                p["websocket"] = u.websocket.into();
+            }
+            Action::Respond { status, body } => {
+                p["role"] = "respond".into();
+                p["status"] = (*status).into();
+                p["body"] = body.as_str().into();
+            }
+            _ => continue,
+        }
+        if let Some((_, burst)) = &r.rate_limit {
+            p["burst"] = (*burst).into();
+        }
+        probes.push(p);
+    }
+    serde_json::json!({
+        "domain": server.names[0].as_str(),
+        "http": server.http_port.get(),
+        "https": server.https_port.get(),
+        "deploy": deploy,
+        "bootstrap": "nginx-bootstrap.conf",
+        "full": proxy.file,
+        "webroot": proxy.acme_webroot.as_str(),
+        "certbot": support::root().join("tools/engine/certbot/certbot"),
+        "probes": probes,
+    })
+}
+
+/// Runs traffic.py; `edge` runs the host proxy itself in a private mount namespace.
+fn traffic(mode: &str, spec: &serde_json::Value, name: &str) {
+    let work = support::scratch(&format!("engine-traffic-{name}"));
+    let spec_file = work.join("spec.json");
+    std::fs::write(&spec_file, spec.to_string()).unwrap();
+    let script = support::root().join("tests/engine/traffic.py");
+    let mut cmd = if mode == "edge" {
+        let mut c = Command::new("unshare");
+        c.args(["--mount", "--fork", "python3"]);
+        c
+    } else {
+        Command::new("python3")
+    };
+    let out = cmd
+        .arg(script)
+        .arg(mode)
+        .arg(&spec_file)
+        .arg(&work)
+        .output()
+        .unwrap();
+    let out_text = text(&out);
+    println!("{out_text}");
+    assert!(
+        out.status.success() && out_text.contains(&format!("traffic {mode}: 0 failed")),
+        "traffic through {name}'s nginx failed:\n{out_text}"
+    );
+}
+
+/// First start of a stack whose nginx is a service with Let's Encrypt certificates, done as a
+/// user would: the bootstrap file in place of the full one, `up`, certbot through the ACME
+/// challenge, the full file back, and the nginx service's reload loop picks it up.
+fn first_start_with_certificates(d: &Deployment, nginx: &str, certbot: &str) {
+    let proxy = &d.stack.proxies[0];
+    let live = d.deploy.join(&proxy.file);
+    let full = std::fs::read_to_string(&live).unwrap();
+    let bootstrap = std::fs::read_to_string(d.deploy.join("nginx-bootstrap.conf")).unwrap();
+    std::fs::write(&live, bootstrap).unwrap();
+    d.first_up();
+    // the CA reaches the proxy from outside: through the published port 80, from the network
+    // the certbot container is on
+    let certbot_c = d.container(certbot);
+    let gateway = certbot_c["NetworkSettings"]["Networks"]
+        .as_object()
+        .and_then(|n| n.values().next())
+        .and_then(|n| n["Gateway"].as_str())
+        .expect("certbot's network gateway")
+        .to_owned();
+    let domain = proxy.servers[0].names[0].as_str();
+    let webroot = proxy.acme_webroot.as_str();
+    let got = d.must(&[
+        "exec",
+        "-T",
+        "-e",
+        &format!("STACKDEF_ACME_HOST={gateway}"),
+        certbot,
+        "certbot",
+        "certonly",
+        "--webroot",
+        "-w",
+        webroot,
+        "-d",
+        domain,
+    ]);
+    assert!(got.contains("certificate for"), "certbot: {got}");
+    // the bind mount follows the file: rewrite it in place
+    std::fs::write(&live, full).unwrap();
+    // the reload loop sleeps between reloads: end this sleep, as the passing hours would
+    d.must(&["exec", "-T", nginx, "pkill", "-x", "sleep"]);
+    std::thread::sleep(Duration::from_secs(2));
+}
+
+#[test]
+fn ai_scrum_master_runs() {
+    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    engine_ready();
+    let roles = [("backend", Role::App), ("frontend", Role::Spa)];
+    let variants = ai_scrum_master::variants();
+    let prod = &variants[0];
+    let d = Deployment::new(
+        "ai-scrum-master",
+        (prod.stack)().unwrap(),
+        &prod.plan,
+        "deploy",
+        &roles,
+    );
+    assert!(matches!(
+        d.stack.proxies[0].placement,
+        Placement::Service(_)
+    ));
+    first_start_with_certificates(&d, "nginx", "certbot");
+    assert!(d.check_health_and_order() >= 4);
+    traffic(
+        "https",
+        &traffic_spec(&d.stack, &roles, &d.deploy),
+        "ai-scrum-master",
+    );
+    d.check_persistence("backend", 8000);
+    d.check_restart("backend");
+}
+
+#[test]
+fn ai_scrum_master_development_runs() {
+    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    engine_ready();
+    let roles = [("backend", Role::App), ("frontend", Role::Spa)];
+    let variants = ai_scrum_master::variants();
+    let dev = &variants[1];
+    let stack = (dev.stack)().unwrap();
+    let d = Deployment::new("ai-scrum-master-dev", stack, &dev.plan, "deploy", &roles);
+    // the development env file `--dev-env` writes, instead of the filled template
+    std::fs::write(
+        &d.env_file,
+        stackdef::emit::env::to_dev_env(&d.stack).unwrap(),
+    )
+    .unwrap();
+    d.first_up();
+    assert!(d.check_health_and_order() >= 2);
+    d.check_persistence("backend", 8000);
+}
+
+#[test]
+fn inctra_runs() {
+    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    engine_ready();
+    let roles = [("backend", Role::App), ("frontend", Role::Spa)];
+    let d = Deployment::new(
+        "inctra",
+        inctra::stack().unwrap(),
+        &inctra::plan(),
+        "deploy",
+        &roles,
+    );
+    assert!(matches!(d.stack.proxies[0].placement, Placement::Host));
+    d.first_up();
+    let conditions = d.check_health_and_order();
+    assert!(conditions >= 2, "inctra has dependencies to check");
+    traffic("edge", &traffic_spec(&d.stack, &roles, &d.deploy), "inctra");
+    d.check_persistence("backend", 8000);
+    d.check_restart("backend");
+}
