@@ -25,6 +25,9 @@ mod ai_scrum_master;
 #[allow(dead_code)]
 #[path = "../examples/inctra.rs"]
 mod inctra;
+#[allow(dead_code)]
+#[path = "../examples/ticket_tracking.rs"]
+mod ticket_tracking;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -86,6 +89,8 @@ struct Deployment {
     compose_file: String,
     env_file: PathBuf,
     stack: Stack,
+    /// When the first `up` began (Unix seconds), for the engine's event log.
+    since: std::cell::Cell<Option<u64>>,
 }
 
 impl Deployment {
@@ -110,6 +115,7 @@ impl Deployment {
             compose_file,
             env_file,
             stack,
+            since: std::cell::Cell::new(None),
         };
         d.stand_ins(roles);
         d
@@ -140,13 +146,11 @@ impl Deployment {
                         .unwrap();
                         std::fs::write(spa.join("assets/app.js"), "console.log('spa');\n").unwrap();
                         std::fs::write(spa.join("spa.conf"), SPA_CONF).unwrap();
-                        // the stack's own SPA server file when it has one, else a plain one
+                        // the stack's own SPA server file when the context holds it, else a
+                        // plain one (a stack may also mount its own over it)
                         let own = self.deploy.join("nginx-frontend.conf");
-                        let conf = if own.exists() {
-                            pathdiff(&own, &context)
-                        } else {
-                            "stackdef-spa/spa.conf".to_owned()
-                        };
+                        let conf = inside(&own, &context)
+                            .unwrap_or_else(|| "stackdef-spa/spa.conf".to_owned());
                         format!(
                             "FROM nginx:1.27-alpine AS {stage}\nCOPY {conf} /etc/nginx/conf.d/default.conf\n\
                              COPY stackdef-spa/ /usr/share/nginx/html/\n"
@@ -204,6 +208,7 @@ impl Deployment {
     /// The first `up`: stale leftovers removed, the `build:` services built from the stand-ins.
     fn first_up(&self) {
         let _ = self.compose(&["down", "-v", "--remove-orphans", "-t", "5"]);
+        self.since.set(Some(unix_now()));
         self.must(&["up", "-d", "--build", "--wait", "--wait-timeout", "240"]);
     }
 
@@ -232,52 +237,88 @@ impl Deployment {
             .1
     }
 
-    /// Every healthcheck passes and every dependency condition held when the dependant started.
+    /// Every healthcheck passes and every dependency condition held when the dependant started,
+    /// judged by the engine's own event log since the first `up`: a dependant's first start
+    /// comes after its dependency's first `healthy` (or its exit with status 0).
     fn check_health_and_order(&self) -> usize {
-        let containers = self.containers();
-        let find = |name: &str| {
-            containers
+        for (service, c) in self.containers() {
+            if let Some(h) = c["State"].get("Health").filter(|h| !h.is_null()) {
+                assert_eq!(h["Status"], "healthy", "`{service}` is not healthy: {h}");
+            }
+        }
+        let events = self.events();
+        let first = |service: &str, what: &str| {
+            events
                 .iter()
-                .find(|(s, _)| s == name)
-                .map(|(_, v)| v)
-                .unwrap_or_else(|| panic!("no container for `{name}`"))
+                .find(|(s, status, _)| s == service && status == what)
+                .map(|(_, _, t)| *t)
+                .unwrap_or_else(|| panic!("no `{what}` event for `{service}`"))
         };
         let mut checked = 0;
         for s in &self.stack.services {
-            let c = find(s.name.as_str());
-            let state = &c["State"];
-            if let Some(h) = state.get("Health").filter(|h| !h.is_null()) {
-                assert_eq!(h["Status"], "healthy", "`{}` is not healthy: {h}", s.name);
-            }
+            let started = first(s.name.as_str(), "start");
             for d in &s.depends_on {
-                let dep = &find(d.service.as_str())["State"];
-                let started = time(&state["StartedAt"]);
-                match d.condition {
-                    Condition::Healthy => {
-                        let first_pass = dep["Health"]["Log"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .find(|l| l["ExitCode"] == 0)
-                            .map(|l| time(&l["End"]))
-                            .unwrap_or_else(|| panic!("`{}` has no passing probe", d.service));
-                        assert!(
-                            started >= first_pass,
-                            "`{}` started at {started} before `{}` was healthy at {first_pass}",
-                            s.name,
-                            d.service
-                        );
-                    }
-                    Condition::CompletedSuccessfully => {
-                        assert_eq!(dep["ExitCode"], 0, "`{}` did not exit 0", d.service);
-                        assert!(started >= time(&dep["FinishedAt"]));
-                    }
-                    _ => assert!(started >= time(&dep["StartedAt"])),
-                }
+                let dep = d.service.as_str();
+                let (ready, what) = match d.condition {
+                    Condition::Healthy => (first(dep, "health_status: healthy"), "healthy"),
+                    Condition::CompletedSuccessfully => (first(dep, "die 0"), "done"),
+                    _ => (first(dep, "start"), "started"),
+                };
+                assert!(
+                    started >= ready,
+                    "`{}` started {} ms before `{dep}` was {what}",
+                    s.name,
+                    (ready - started) / 1_000_000
+                );
                 checked += 1;
             }
         }
         checked
+    }
+
+    /// The engine's container events since the first `up`, in order: (service, status, time in
+    /// nanoseconds); a `die` carries its exit code (`die 0`).
+    fn events(&self) -> Vec<(String, String, u128)> {
+        let since = self.since.get().expect("first_up ran").to_string();
+        let until = unix_now().to_string();
+        let out = docker(&[
+            "events",
+            "--since",
+            &since,
+            "--until",
+            &until,
+            "--filter",
+            "type=container",
+            "--format",
+            "{{json .}}",
+        ]);
+        assert!(out.status.success(), "docker events: {}", text(&out));
+        let project = self.project();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["Actor"]["Attributes"]["com.docker.compose.project"] == project.as_str())
+            .map(|e| {
+                let attrs = &e["Actor"]["Attributes"];
+                let service = attrs["com.docker.compose.service"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                let mut status = e["status"].as_str().unwrap_or("").to_owned();
+                if status == "die" {
+                    status = format!("die {}", attrs["exitCode"].as_str().unwrap_or("?"));
+                }
+                let nanos = e["timeNano"].as_u64().map_or(0, u128::from);
+                (service, status, nanos)
+            })
+            .collect()
+    }
+
+    /// The compose project name, as compose derives it from the file.
+    fn project(&self) -> String {
+        let config = self.must(&["config", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&config).unwrap();
+        v["name"].as_str().unwrap().to_owned()
     }
 
     /// A row written through the application survives `down` + `up`.
@@ -335,21 +376,18 @@ impl Drop for Deployment {
 const SPA_CONF: &str = "server {\n    listen 80;\n    root /usr/share/nginx/html;\n    \
                         location / {\n        try_files $uri /index.html;\n    }\n}\n";
 
-/// `to` relative to `from` (both under one scratch root).
-fn pathdiff(to: &Path, from: &Path) -> String {
-    let (to, from) = (to.canonicalize().unwrap(), from.canonicalize().unwrap());
-    to.strip_prefix(&from)
-        .unwrap_or_else(|_| panic!("{} is outside the build context", to.display()))
-        .to_string_lossy()
-        .into_owned()
+/// `file` relative to `dir`, when it exists inside it.
+fn inside(file: &Path, dir: &Path) -> Option<String> {
+    let (file, dir) = (file.canonicalize().ok()?, dir.canonicalize().ok()?);
+    let rel = file.strip_prefix(&dir).ok()?;
+    Some(rel.to_string_lossy().into_owned())
 }
 
-/// An RFC 3339 time from `docker inspect`, as a sortable string (nanoseconds, UTC).
-fn time(v: &serde_json::Value) -> String {
-    let s = v.as_str().unwrap_or_default();
-    let (date, frac) = s.split_once('.').unwrap_or((s.trim_end_matches('Z'), "0Z"));
-    let digits: String = frac.chars().take_while(char::is_ascii_digit).collect();
-    format!("{date}.{digits:0<9}")
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// The env file a user makes from the template: every empty value filled, a secret with the
@@ -413,8 +451,9 @@ fn traffic_spec(stack: &Stack, roles: &[(&str, Role)], deploy: &Path) -> serde_j
             }
             _ => continue,
         }
-        if let Some((_, burst)) = &r.rate_limit {
+        if let Some((zone, burst)) = &r.rate_limit {
             p["burst"] = (*burst).into();
+            p["zone"] = zone.as_str().into();
         }
         probes.push(p);
     }
@@ -570,4 +609,126 @@ fn inctra_runs() {
     traffic("edge", &traffic_spec(&d.stack, &roles, &d.deploy), "inctra");
     d.check_persistence("backend", 8000);
     d.check_restart("backend");
+}
+
+#[test]
+fn ticket_tracking_runs() {
+    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    engine_ready();
+    let roles = [("frontend", Role::Spa)];
+    let variants = ticket_tracking::variants().unwrap();
+    let v = &variants[0];
+    let d = Deployment::new(
+        "ticket-tracking",
+        (v.stack)().unwrap(),
+        &v.plan,
+        "deploy",
+        &roles,
+    );
+    first_start_with_certificates(&d, "nginx", "certbot");
+    // the Celery workers' healthchecks ask each worker through RabbitMQ
+    assert!(d.check_health_and_order() >= 10);
+    traffic(
+        "https",
+        &traffic_spec(&d.stack, &roles, &d.deploy),
+        "ticket-tracking",
+    );
+    d.check_persistence("ticket", 8000);
+    d.check_restart("workflow_worker");
+}
+
+/// `GET /` with `Host: host` to 127.0.0.1:`port`; the status code, or 0 when nothing answers.
+fn status_of(port: u16, host: &str) -> u16 {
+    use std::io::{Read, Write};
+    let Ok(mut conn) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let _ = write!(conn, "GET / HTTP/1.0\r\nHost: {host}\r\n\r\n");
+    let mut reply = String::new();
+    let _ = conn.read_to_string(&mut reply);
+    reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The rule "a route to a UDP-only port" (`validate()` refuses it, see tests/regressions.rs)
+/// against the real engine and nginx. The refused stack's compose file is the accepted twin's
+/// with `/udp` for `/tcp` — what the emitter wrote before the rule — and its nginx file is the
+/// twin's (nginx never sees the protocol). Through the twin, the route answers 200; through the
+/// refused stack, nginx can never reach the service: 502.
+#[test]
+fn a_route_to_a_udp_only_port_never_answers() {
+    use stackdef::{Image, PortMapping, Proxy, Route, Server, Service, ServiceName, Tls};
+    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    engine_ready();
+    let api = Service::builder()
+        .name(ServiceName::from_static("api"))
+        .source(Image::parse("stackdef-app:bookworm").unwrap())
+        .ports(vec![
+            PortMapping::new(18000, 8000)
+                .unwrap()
+                .on("127.0.0.1".parse().unwrap()),
+        ])
+        .build();
+    let mut proxy = Proxy::new("edge.conf", Placement::Host).unwrap();
+    let mut server = Server::new(vec!["udp.example.com".parse().unwrap()], Tls::Off);
+    server.http_port = stackdef::Port::new(18080).unwrap();
+    server.routes = vec![Route::proxy("/", ServiceName::from_static("api"), 8000).unwrap()];
+    proxy.servers = vec![server];
+    let mut twin = Stack::builder()
+        .name("udproute".parse().unwrap())
+        .services(vec![api])
+        .build();
+    twin.proxies = vec![proxy];
+    let mut refused = twin.clone();
+    refused.services[0].ports[0] = refused.services[0].ports[0].udp();
+    assert!(stackdef::validate(&refused).is_err());
+
+    let work = support::scratch("engine-udp-route");
+    let compose = stackdef::emit::compose::to_yaml(&twin).unwrap();
+    assert!(compose.contains("127.0.0.1:18000:8000/tcp"), "{compose}");
+    std::fs::write(work.join("twin.yml"), &compose).unwrap();
+    std::fs::write(
+        work.join("refused.yml"),
+        compose.replace("127.0.0.1:18000:8000/tcp", "127.0.0.1:18000:8000/udp"),
+    )
+    .unwrap();
+    std::fs::write(work.join(".env"), "").unwrap();
+    let conf = stackdef::emit::nginx::to_conf(&twin, &twin.proxies[0]).unwrap();
+    std::fs::write(work.join("nginx.conf"), conf).unwrap();
+    std::fs::create_dir_all(work.join("logs")).unwrap();
+    let prefix = work.to_string_lossy().into_owned();
+    let nginx = |args: &[&str]| {
+        let mut c = Command::new("unshare");
+        c.args(["--mount", "--fork", "sh", "-c"]);
+        // the file logs under /var/log/nginx: a private, writable copy of /var for nginx
+        c.arg(format!(
+            "mkdir -p {prefix}/var-up {prefix}/var-work && mount -t overlay overlay -o \
+             lowerdir=/var,upperdir={prefix}/var-up,workdir={prefix}/var-work /var && \
+             mkdir -p /var/log/nginx && nginx -p {prefix} -c {prefix}/nginx.conf -g 'pid {prefix}/nginx.pid;' {}",
+            args.join(" ")
+        ));
+        c.status().unwrap()
+    };
+    let mut statuses = Vec::new();
+    for file in ["twin.yml", "refused.yml"] {
+        let d = Deployment {
+            deploy: work.clone(),
+            compose_file: file.to_owned(),
+            env_file: work.join(".env"),
+            stack: twin.clone(),
+            since: std::cell::Cell::new(None),
+        };
+        d.first_up();
+        assert!(nginx(&[]).success(), "nginx did not start");
+        std::thread::sleep(Duration::from_millis(500));
+        statuses.push(status_of(18080, "udp.example.com"));
+        let _ = nginx(&["-s", "quit"]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(statuses, [200, 502], "twin (tcp), refused (udp)");
 }

@@ -363,3 +363,52 @@ fn a_build_argument_key_with_white_space() {
         "trailing space",
     );
 }
+
+/// nginx accepts a tiny `worker_connections` in `nginx -t`, then, running, runs out: a worker's
+/// listening sockets and a few clients use the connections up, so it drops clients that are
+/// still connecting ("worker_connections are not enough, reusing connections").
+#[test]
+fn too_few_worker_connections() {
+    let mut s = proxy_stack(vec![server("example.com", Tls::Off, vec![to_api()])]);
+    s.proxies[0].worker_connections = 4;
+    assert_refused(&s, "worker_connections");
+    let dir = support::scratch("reg-worker-connections");
+    let d = dir.to_string_lossy();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            "worker_processes 1;\nerror_log {d}/logs/error.log warn;\nevents {{ worker_connections 4; }}\n\
+             http {{ access_log off; server {{ listen 127.0.0.1:8081; return 204; }} \
+             server {{ listen 127.0.0.1:8082; return 204; }} }}\n"
+        ),
+    )
+    .unwrap();
+    // idle clients, then a request: one worker with 4 connections drops clients to serve it
+    let script = format!(
+        "ip link set lo up && nginx -t -q -p {d} -c {d}/nginx.conf -g 'pid {d}/nginx.pid;' && \
+         nginx -p {d} -c {d}/nginx.conf -g 'pid {d}/nginx.pid;' && sleep 0.3 && python3 -c '\
+import socket, time, urllib.request\n\
+idle = [socket.create_connection((\"127.0.0.1\", 8081)) for _ in range(3)]\n\
+time.sleep(0.3)\n\
+urllib.request.urlopen(\"http://127.0.0.1:8082/\", timeout=2)\n\
+time.sleep(0.3)\n\
+for c in idle: c.settimeout(0.5)\n\
+def closed(c):\n    try:\n        return c.recv(1) == b\"\"\n    except OSError as e:\n        return \"timed out\" not in str(e)\n\
+print(\"dropped\", sum(map(closed, idle)))\n'; \
+         nginx -s quit -p {d} -c {d}/nginx.conf -g 'pid {d}/nginx.pid;'; sleep 0.3; cat {d}/logs/error.log"
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["--net", "--fork", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("dropped ") && !text.contains("dropped 0"),
+        "nginx dropped no client with 4 connections:\n{text}"
+    );
+    assert!(
+        text.contains("worker_connections are not enough"),
+        "nginx logged no shortage:\n{text}"
+    );
+}

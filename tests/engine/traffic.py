@@ -139,9 +139,12 @@ def probes(spec):
           headers.get("Location") == f"https://{spec['domain']}/x?y=1", (status, headers.get("Location")))
     for p in spec["probes"]:
         probe(spec, p)
-    # last: a limited route answers 429 for a while afterwards
+    # last, once per zone: a limited route answers 429 for a while afterwards, and routes that
+    # share a zone share its bucket
+    zones = set()
     for p in spec["probes"]:
-        if p.get("burst") is not None:
+        if p.get("burst") is not None and p["zone"] not in zones:
+            zones.add(p["zone"])
             rate_limit(spec, p)
 
 

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache=target/engine
 mirror=http://deb.debian.org/debian
-packages=postgresql-15,redis-server,redis-tools,nginx-light,python3,python3-psycopg2,python3-redis,curl,wget,procps,openssl,ca-certificates
+packages=postgresql-15,redis-server,redis-tools,nginx-light,rabbitmq-server,python3,python3-psycopg2,python3-redis,python3-celery,curl,wget,procps,openssl,ca-certificates
 base_stamp=$(printf '%s %s' "$mirror" "$packages" | sha256sum | cut -c1-16)
 export DOCKER_BUILDKIT=0
 
@@ -41,6 +41,7 @@ roles=(
   "postgres:postgres:15 postgres:15-alpine postgres:15.4-alpine"
   "redis:redis:7.2-alpine redis:7-alpine"
   "nginx:nginx:1.27-alpine"
+  "rabbitmq:rabbitmq:3.13-management-alpine rabbitmq:3-management-alpine"
   "certbot:certbot/certbot:v3.1.0"
   "app:stackdef-app:bookworm"
 )

@@ -1,10 +1,10 @@
 //! The env template emitter, and the checker of a filled-in env file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::model::{EnvType, EnvVar, Stack, template_value};
+use crate::model::{EnvType, EnvVar, Part, Stack, template_value};
 
 /// Writes the env template of `stack`: every variable it reads, grouped in sections with a
 /// comment each; defaults filled in, required ones and secrets empty. Never a secret value.
@@ -146,6 +146,11 @@ pub enum EnvProblemKind {
     /// A `$` outside single quotes: compose v2 would read it as a variable of the env file or
     /// the environment, so the value it passes is not the one written.
     Interpolated,
+    /// The stack writes this variable into a URL (`postgresql://user:${PASSWORD}@host/db`) and
+    /// its value holds a character other than letters, digits and `-._~`, which a URL parser
+    /// may read as the end of the password, the host or the path (`/`, `@`, `:`, `?`, `#`, `%`,
+    /// `+`, white space, …).
+    UrlUnsafe,
 }
 
 /// One problem of an env file. Its text names the variable and never shows a secret's value.
@@ -178,6 +183,10 @@ impl fmt::Display for EnvProblem {
             EnvProblemKind::TooShort(min) => {
                 write!(f, "secret `{v}` is shorter than {min} characters")
             }
+            EnvProblemKind::UrlUnsafe => write!(
+                f,
+                "`{v}` is written into a URL, and its value holds a character a URL parser reads as part of the URL's structure; use only letters, digits and `-._~` (a secret: `openssl rand -hex 32`)"
+            ),
             EnvProblemKind::Interpolated => write!(
                 f,
                 "`{v}` holds a `$` outside single quotes, which docker compose reads as a variable; write the value in single quotes"
@@ -227,8 +236,11 @@ pub fn read_value(raw: &str) -> Option<String> {
 /// Values that are obviously not real secrets.
 fn placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    const WORDS: [&str; 10] = [
+    const WORDS: [&str; 13] = [
         "change",
+        "generate",
+        "replace",
+        "fill-in",
         "secret",
         "password",
         "placeholder",
@@ -242,6 +254,38 @@ fn placeholder(value: &str) -> bool {
     WORDS.iter().any(|w| lower.contains(w)) || value.chars().all(|c| value.starts_with(c))
 }
 
+/// The variables that some text of `stack` reads inside a URL: after a literal `scheme://` in
+/// the same value, before any white space.
+fn in_urls(stack: &Stack) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    for s in &stack.services {
+        for t in crate::check::texts(s) {
+            let mut in_url = false;
+            for p in t.parts() {
+                match p {
+                    Part::Lit(l) => {
+                        if let Some((_, rest)) = l.rsplit_once("://") {
+                            in_url = !rest.contains(char::is_whitespace);
+                        } else if l.contains(char::is_whitespace) {
+                            in_url = false;
+                        }
+                    }
+                    Part::Var(k, _) if in_url => {
+                        out.insert(k.as_str());
+                    }
+                    Part::Var(..) => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// RFC 3986's unreserved characters: the same in every part of a URL, never a delimiter.
+fn url_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
 /// Checks a filled-in env file against `stack`; returns every problem at once.
 pub fn check_env_file(
     stack: &Stack,
@@ -249,6 +293,7 @@ pub fn check_env_file(
     profile: Profile,
 ) -> std::result::Result<(), Vec<EnvProblem>> {
     let declared: HashMap<&str, &EnvVar> = stack.env.iter().map(|v| (v.name(), v)).collect();
+    let in_urls = in_urls(stack);
     let mut problems = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for (i, line) in text.lines().enumerate() {
@@ -293,6 +338,9 @@ pub fn check_env_file(
         }
         if let Some(why) = var.kind().problem(&value) {
             problems.push(problem(EnvProblemKind::BadType(why)));
+        }
+        if in_urls.contains(var.name()) && !value.bytes().all(url_unreserved) {
+            problems.push(problem(EnvProblemKind::UrlUnsafe));
         }
         if profile == Profile::Production && value.contains(DEV_PLACEHOLDER) {
             problems.push(problem(EnvProblemKind::Placeholder));

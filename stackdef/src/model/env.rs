@@ -32,19 +32,15 @@ impl EnvType {
             EnvType::Int => value.parse::<i64>().is_ok(),
             EnvType::Bool => matches!(value, "true" | "false"),
             EnvType::Seconds => value.parse::<u64>().is_ok(),
-            EnvType::Url => [
-                "http://",
-                "https://",
-                "postgresql://",
-                "postgres://",
-                "redis://",
-                "amqp://",
-            ]
-            .iter()
-            .any(|scheme| {
-                value
-                    .strip_prefix(scheme)
-                    .is_some_and(|rest| !rest.is_empty())
+            // `postgresql+asyncpg://`: a scheme with a driver, as SQLAlchemy writes it
+            EnvType::Url => value.split_once("://").is_some_and(|(scheme, rest)| {
+                let (base, driver) = scheme.split_once('+').unwrap_or((scheme, "a"));
+                ["http", "https", "postgresql", "postgres", "redis", "amqp"].contains(&base)
+                    && !driver.is_empty()
+                    && driver
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    && !rest.is_empty()
             }),
         };
         (!ok).then_some(match self {

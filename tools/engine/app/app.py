@@ -10,7 +10,8 @@ pings REDIS_URL when set, and answers:
   POST <any>/rows          stores the request body as a row
   GET  <any>               JSON: path, request headers, what the database and Redis said
   GET  with Upgrade: websocket   a one-message WebSocket echo
-Started as `uvicorn MODULE:APP --host H --port P` or `stackdef-app --port P` (default 8000).
+Started as `uvicorn MODULE:APP --host H --port P`, `gunicorn MODULE:APP --bind H:P` or
+`stackdef-app --port P` (default 8000).
 """
 import base64
 import hashlib
@@ -90,7 +91,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.headers.get("Upgrade", "").lower() == "websocket":
             return self.websocket()
-        path = urllib.parse.urlsplit(self.path).path
+        path = urllib.parse.urlsplit(self.path).path.rstrip("/")
         try:
             if path.endswith("/health"):
                 return self.reply(200, {"status": "ok", **facts()})
@@ -129,6 +130,8 @@ def main(argv):
     port = int(os.environ.get("PORT", "8000"))
     if "--port" in argv:
         port = int(argv[argv.index("--port") + 1])
+    if "--bind" in argv:  # gunicorn's form, HOST:PORT
+        port = int(argv[argv.index("--bind") + 1].rsplit(":", 1)[1])
     server = http.server.ThreadingHTTPServer(("0.0.0.0", port), Handler)
     print(f"stand-in app listening on {port}", flush=True)
     server.serve_forever()
