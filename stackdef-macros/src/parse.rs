@@ -93,7 +93,33 @@ impl Parse for StackDef {
     }
 }
 
+/// A compose-style port string (`"127.0.0.1:8080:80/udp"`) as `stack!` writes it.
+fn port_hint(text: &str) -> String {
+    let (rest, udp) = match text.rsplit_once('/') {
+        Some((r, proto)) => (r, proto == "udp"),
+        None => (text, false),
+    };
+    let parts: Vec<&str> = rest.rsplitn(3, ':').collect();
+    let written = match parts.as_slice() {
+        [target] => format!("{target} => {target}"),
+        [target, published] => format!("{published} => {target}"),
+        [target, published, ip] => format!("{published} => {target} on \"{ip}\""),
+        _ => "8080 => 80".to_owned(),
+    };
+    format!("{written}{}", if udp { " udp" } else { "" })
+}
+
 fn port(input: ParseStream) -> syn::Result<PortDef> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "a port is `host => container`, not a compose string: write `{}`",
+                port_hint(&lit.value())
+            ),
+        ));
+    }
     let published = parse_operand(input)?;
     input.parse::<Token![=>]>()?;
     let target = parse_operand(input)?;
@@ -106,12 +132,41 @@ fn port(input: ParseStream) -> syn::Result<PortDef> {
     while input.peek(Ident) {
         let word: Ident = input.parse()?;
         match word.to_string().as_str() {
-            "on" => def.host_ip = Some(parse_operand(input)?),
+            "on" => def.host_ip = Some(host_ip(input)?),
             "udp" => def.udp = true,
             _ => return Err(syn::Error::new(word.span(), "expected `on <ip>` or `udp`")),
         }
     }
     Ok(def)
+}
+
+/// The address after `on`: an `IpAddr` expression, or a string literal checked here and
+/// written as a constant (`on "127.0.0.1"`).
+fn host_ip(input: ParseStream) -> syn::Result<Expr> {
+    if !input.peek(LitStr) {
+        return parse_operand(input);
+    }
+    let lit: LitStr = input.parse()?;
+    let span = lit.span();
+    let ip: std::net::IpAddr = lit
+        .value()
+        .parse()
+        .map_err(|_| syn::Error::new(span, format!("`{}` is not an IP address", lit.value())))?;
+    let tokens = match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            quote::quote_spanned! {span=>
+                ::std::net::IpAddr::V4(::std::net::Ipv4Addr::new(#a, #b, #c, #d))
+            }
+        }
+        std::net::IpAddr::V6(v6) => {
+            let [a, b, c, d, e, f, g, h] = v6.segments();
+            quote::quote_spanned! {span=>
+                ::std::net::IpAddr::V6(::std::net::Ipv6Addr::new(#a, #b, #c, #d, #e, #f, #g, #h))
+            }
+        }
+    };
+    syn::parse2(tokens)
 }
 
 /// A literal, a path or a parenthesized/braced expression (so `=>` and `on` stay separators).
@@ -127,6 +182,15 @@ pub fn parse_operand(input: ParseStream) -> syn::Result<Expr> {
 
 fn env_entry(input: ParseStream) -> syn::Result<EnvEntry> {
     let name: Ident = input.parse()?;
+    if input.peek(Token![:]) {
+        let colon: Token![:] = input.parse()?;
+        return Err(syn::Error::new(
+            colon.span,
+            format!(
+                "an environment entry is `{name} = value` (or `{name}` alone to pass a declared variable), not `{name}: value`"
+            ),
+        ));
+    }
     if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
         return Ok(EnvEntry::Set(name, input.parse()?));
@@ -185,6 +249,46 @@ fn mount(input: ParseStream) -> syn::Result<MountDef> {
     })
 }
 
+/// A compose-style string where `stack!` takes a typed value: the error says what to write.
+fn mistaken_value(key: &str, input: ParseStream) -> Option<syn::Error> {
+    if !input.peek(LitStr) {
+        return None;
+    }
+    let lit: LitStr = input.fork().parse().ok()?;
+    let v = lit.value();
+    let hint = match key {
+        "source" => {
+            format!("`source` takes an image or a build: write `source: Image::parse({v:?})?`")
+        }
+        "restart" => {
+            let variant = match v.as_str() {
+                "no" => "Restart::No",
+                "always" => "Restart::Always",
+                "on-failure" => "Restart::OnFailure(None)",
+                "unless-stopped" => "Restart::UnlessStopped",
+                _ => {
+                    return Some(syn::Error::new(
+                        lit.span(),
+                        format!(
+                            "`{v}` is not a restart policy: write `restart: Restart::No`, `Restart::Always`, `Restart::OnFailure(None)` or `Restart::UnlessStopped`"
+                        ),
+                    ));
+                }
+            };
+            format!("`restart` takes a `Restart`: write `restart: {variant}`")
+        }
+        "command" | "entrypoint" => {
+            let words: Vec<String> = v.split_whitespace().map(|w| format!("{w:?}")).collect();
+            format!(
+                "`{key}` takes a `Command` (no shell splits a string here): write `{key}: Command::exec([{}])`, or `Command::Shell(…)` for a shell",
+                words.join(", ")
+            )
+        }
+        _ => return None,
+    };
+    Some(syn::Error::new(lit.span(), hint))
+}
+
 impl Parse for ServiceDef {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let name: Ident = input.parse()?;
@@ -210,7 +314,24 @@ impl Parse for ServiceDef {
             let key: Ident = content.parse()?;
             content.parse::<Token![:]>()?;
             first_time(&mut seen, &key)?;
-            match key.to_string().as_str() {
+            let k = key.to_string();
+            if let Some(err) = mistaken_value(&k, &content) {
+                return Err(err);
+            }
+            match k.as_str() {
+                "image" | "build" => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!(
+                            "a service's image or build is its `source`: write `source: Image::parse(\"redis:7\")?`{}",
+                            if k == "build" {
+                                " or `source: Build::builder().context(\".\").build()`"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ));
+                }
                 "source" => def.source = Some(content.parse()?),
                 "container_name" => def.container_name = Some(content.parse()?),
                 "healthcheck" => def.healthcheck = Some(content.parse()?),

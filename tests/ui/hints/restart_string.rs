@@ -1,0 +1,8 @@
+fn main() {
+    let _ = stackdef::stack! {
+        name: demo,
+        services: {
+            cache { source: stackdef::Image::parse("redis:7")?, restart: "unless-stopped" },
+        },
+    };
+}
