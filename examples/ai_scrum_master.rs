@@ -106,6 +106,9 @@ fn base(profile: Profile) -> Result<Stack, Error> {
         services: {
             db {
                 source: postgres::image("15.4-alpine")?,
+                cap_add: postgres::capabilities(),
+                hardening: by_tag(),
+                deploy: caps_of(1000, 1024),
                 container_name: "ai_scrum_db",
                 internal: true,
                 environment: postgres::env(&DB_USER, &DB_PASSWORD, &DB_NAME),
@@ -120,6 +123,9 @@ fn base(profile: Profile) -> Result<Stack, Error> {
             },
             redis {
                 source: redis::image("7.2-alpine")?,
+                cap_add: redis::capabilities(),
+                hardening: by_tag(),
+                deploy: caps_of(500, 256),
                 container_name: "ai_scrum_redis",
                 internal: true,
                 command: redis::command(),
@@ -132,6 +138,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
             backend {
                 source: build(".", "docker/backend/Dockerfile", profile),
                 container_name: "ai_scrum_backend",
+                deploy: caps_of(1000, 512),
                 env: [
                     DATABASE_URL = postgres::url_as("postgresql+asyncpg", &db, &DB_USER, &DB_PASSWORD, &DB_NAME),
                     REDIS_URL = redis::url(&redis, 0),
@@ -158,7 +165,9 @@ fn base(profile: Profile) -> Result<Stack, Error> {
             },
             frontend {
                 source: build(".", "docker/frontend/Dockerfile", profile),
+                cap_add: stackdef::recipes::spa::capabilities(),
                 container_name: "ai_scrum_frontend",
+                deploy: caps_of(500, 128),
                 env: [REACT_APP_API_URL = "/api/v1", REACT_APP_WS_URL = "/ws", REACT_APP_ENVIRONMENT = environment],
                 expose: [spa::PORT],
                 networks: [ai_scrum_network],
@@ -169,6 +178,8 @@ fn base(profile: Profile) -> Result<Stack, Error> {
             nginx {
                 source: Image::parse("nginx:1.27-alpine")?,
                 container_name: "ai_scrum_nginx",
+                hardening: edge_hardening(),
+                deploy: caps_of(500, 128),
                 networks: [ai_scrum_network],
                 depends_on: [frontend, backend: healthy],
                 restart: Restart::UnlessStopped,
@@ -194,6 +205,27 @@ fn base(profile: Profile) -> Result<Stack, Error> {
         }
         Ok(stack)
     })
+}
+
+/// No digest is recorded for the public images this stack runs: each tag names a fixed release.
+const BY_TAG: &str = "no registry digest is recorded for this tag; the tag names a fixed release";
+
+/// Hardening for a public image named by tag.
+fn by_tag() -> stackdef::Hardening {
+    stackdef::Hardening::default().opt_out(stackdef::OptOut::UnpinnedImage, BY_TAG)
+}
+
+/// The edge proxy: by tag, and public on 80 and 443.
+fn edge_hardening() -> stackdef::Hardening {
+    by_tag().opt_out(
+        stackdef::OptOut::AllInterfaces,
+        "the edge proxy serves the public on ports 80 and 443",
+    )
+}
+
+/// CPU (thousandths of a CPU) and memory (MiB) limits.
+fn caps_of(cpus: u32, mib: u64) -> stackdef::Deploy {
+    stackdef::Deploy::limited(stackdef::Cpus::millis(cpus), stackdef::ByteSize::mib(mib))
 }
 
 /// Files of both variants, in one directory.

@@ -9,8 +9,7 @@ use std::time::Duration;
 use stackdef::recipes::{celery, postgres, rabbitmq, spa};
 use stackdef::{
     Build, ByteSize, Command, Cpus, Deploy, EnvSpec, EnvType, EnvVar, Error, HealthTest,
-    Healthcheck, Image, Proxy, Quoted, RateZone, Resources, Restart, ServiceName, Stack, Text,
-    ZoneName,
+    Healthcheck, Image, Proxy, Quoted, RateZone, Restart, ServiceName, Stack, Text, ZoneName,
 };
 
 /// The databases the init script creates, one per Django service.
@@ -57,15 +56,16 @@ fn django_health() -> Healthcheck {
         .build()
 }
 
+/// No digest is recorded for the public images this stack runs: each tag names a fixed release.
+fn by_tag() -> stackdef::Hardening {
+    stackdef::Hardening::default().opt_out(
+        stackdef::OptOut::UnpinnedImage,
+        "no registry digest is recorded for this tag; the tag names a fixed release",
+    )
+}
+
 fn limits(cpus: u32, mib: u64) -> Deploy {
-    Deploy::builder()
-        .limits(
-            Resources::builder()
-                .cpus(Cpus::millis(cpus))
-                .memory(ByteSize::mib(mib))
-                .build(),
-        )
-        .build()
+    Deploy::limited(Cpus::millis(cpus), ByteSize::mib(mib))
 }
 
 /// `postgresql://…@postgres:5432/<db>` for one service's own database.
@@ -118,6 +118,9 @@ pub fn stack() -> Result<Stack, Error> {
         services: {
             postgres {
                 source: postgres::image("15-alpine")?,
+                cap_add: postgres::capabilities(),
+                hardening: by_tag(),
+                deploy: limits(1000, 1024),
                 internal: true,
                 environment: postgres::env(&POSTGRES_USER, &POSTGRES_PASSWORD, &POSTGRES_DB),
                 expose: [postgres::PORT],
@@ -131,6 +134,9 @@ pub fn stack() -> Result<Stack, Error> {
             },
             rabbitmq {
                 source: rabbitmq::image("3.13")?,
+                cap_add: rabbitmq::capabilities(),
+                hardening: by_tag(),
+                deploy: limits(1000, 512),
                 internal: true,
                 environment: rabbitmq::env(&RABBITMQ_USER, &RABBITMQ_PASSWORD),
                 expose: [rabbitmq::PORT],
@@ -197,12 +203,19 @@ pub fn stack() -> Result<Stack, Error> {
             },
             frontend {
                 source: Build::builder().context("frontend").dockerfile("Dockerfile.prod").build(),
+                cap_add: spa::capabilities(),
+                deploy: limits(500, 128),
                 volumes: ["./nginx-frontend.conf" => spa::CONF_FILE ro],
                 expose: [spa::PORT], networks: [backend], healthcheck: spa::healthcheck(),
                 restart: Restart::UnlessStopped,
             },
             nginx {
                 source: Image::parse("nginx:1.27-alpine")?,
+                hardening: by_tag().opt_out(
+                    stackdef::OptOut::AllInterfaces,
+                    "the edge proxy serves the public on ports 80 and 443",
+                ),
+                deploy: limits(500, 128),
                 networks: [backend],
                 depends_on: [frontend: healthy, auth: healthy, ticket: healthy],
                 restart: Restart::UnlessStopped,

@@ -434,7 +434,13 @@ fn service(r: &mut Rng, index: usize, name: &str, d: &Decl) -> Service {
     }
     if r.chance(10) {
         s.security_opt
-            .push((*r.pick(&["no-new-privileges:true", "$x", "label=x"])).to_owned());
+            .push((*r.pick(&["label=disable", "$x", "label=x"])).to_owned());
+    }
+    if r.chance(15) {
+        s.hardening.allow_privilege_gain = Some(free(r));
+    }
+    if r.chance(15) {
+        s.hardening.keep_default_capabilities = Some(free(r));
     }
     if r.chance(10) {
         s.logging = Some(Logging {
@@ -808,13 +814,25 @@ fn compare(stack: &Stack, json: &serde_json::Value, seed: u64, v: &mut Verdicts)
                 support::v2_str(&got["cap_add"][i]),
             );
         }
-        for (i, c) in s.cap_drop.iter().enumerate() {
-            field(
-                "cap_drop",
-                Some(c.clone()),
-                support::v2_str(&got["cap_drop"][i]),
-            );
+        // hardening: the locked defaults first, then the service's own entries
+        let locked = s.hardening.keep_default_capabilities.is_none();
+        let drops = locked
+            .then(|| "ALL".to_owned())
+            .into_iter()
+            .chain(s.cap_drop.clone());
+        for (i, c) in drops.enumerate() {
+            field("cap_drop", Some(c), support::v2_str(&got["cap_drop"][i]));
         }
+        let gain = s.hardening.allow_privilege_gain.is_some();
+        field(
+            "security_opt",
+            (!gain).then(|| "no-new-privileges:true".to_owned()),
+            if gain {
+                None
+            } else {
+                support::v2_str(&got["security_opt"][0])
+            },
+        );
         for (i, p) in s.profiles.iter().enumerate() {
             field(
                 "profiles",

@@ -87,6 +87,53 @@ fn compose_files_pass_schema_and_docker_compose() {
     }
 }
 
+/// Secure by default: compose-lint finds nothing at medium or above in any example's compose
+/// file but what a named hardening opt-out of that service explains, and every opt-out explains
+/// a finding (no excuse is left standing after its cause is gone).
+#[test]
+fn compose_lint_finds_only_what_opt_outs_explain() {
+    for (name, variants) in examples() {
+        let dir = support::scratch(&format!("example-lint-{name}"));
+        for (i, v) in variants.iter().enumerate() {
+            let stack = (v.stack)().unwrap();
+            let file = dir.join(format!("compose-{i}.yml"));
+            std::fs::write(&file, compose::to_yaml(&stack).unwrap()).unwrap();
+            let mut found: Vec<(String, String)> = support::compose_lint(&file)
+                .into_iter()
+                .filter(|(_, _, severity)| severity != "low" && severity != "info")
+                .map(|(service, rule, _)| (service, rule))
+                .collect();
+            found.sort();
+            found.dedup();
+            let mut explained: Vec<(String, String)> = stack
+                .services
+                .iter()
+                .flat_map(|s| {
+                    s.hardening.opt_outs().map(move |(key, _)| {
+                        let rule = stackdef::Hardening::LINT_RULES
+                            .iter()
+                            .find(|(k, _)| *k == key)
+                            .unwrap()
+                            .1;
+                        (s.name.to_string(), rule.to_owned())
+                    })
+                })
+                .collect();
+            explained.sort();
+            assert_eq!(
+                found, explained,
+                "{name} ({}): compose-lint findings vs opt-outs",
+                v.name
+            );
+            assert!(
+                stackdef::check::warnings(&stack).is_empty(),
+                "{name}: {:?}",
+                stackdef::check::warnings(&stack)
+            );
+        }
+    }
+}
+
 fn files_ending(dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
         .unwrap()

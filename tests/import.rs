@@ -194,3 +194,42 @@ fn bad_values_name_field_and_value() {
         Err(Error::Yaml(_))
     ));
 }
+
+/// A file that does not lock its containers comes in with Docker's defaults kept, as opt-outs
+/// that say so, and goes out the same: importing never drops a capability an image relies on.
+/// A locked service comes in locked; a reason stackdef wrote comes back as written.
+#[test]
+fn hardening_comes_in_as_the_file_has_it() {
+    let text = "name: x\nservices:\n  open:\n    image: app:1\n  locked:\n    image: app:1\n    \
+                security_opt: [no-new-privileges:true, label=disable]\n    cap_drop: [ALL]\n    cap_add: [CHOWN]\n";
+    let stack = compose::parse(text).unwrap();
+    let (open, locked) = (&stack.services[0], &stack.services[1]);
+    assert_eq!(
+        open.hardening,
+        stackdef::Hardening::docker_defaults("as in the imported compose file")
+    );
+    assert_eq!(locked.hardening, stackdef::Hardening::default());
+    assert_eq!(locked.security_opt, ["label=disable"]);
+    assert!(locked.cap_drop.is_empty());
+    assert_eq!(locked.cap_add, ["CHOWN"]);
+    let yaml = compose::to_yaml(&stack).unwrap();
+    let again = compose::parse(&yaml).unwrap();
+    assert_eq!(again, stack);
+    let dir = support::scratch("import-hardening");
+    std::fs::write(dir.join("compose.yml"), &yaml).unwrap();
+    std::fs::write(dir.join(".env"), "").unwrap();
+    let json = support::compose_v2_json(&dir.join("compose.yml"), &dir.join(".env")).unwrap();
+    let open_json = &json["services"]["open"];
+    assert!(open_json["cap_drop"].is_null() && open_json["security_opt"].is_null());
+    assert_eq!(json["services"]["locked"]["cap_drop"][0], "ALL");
+    assert_eq!(
+        json["services"]["locked"]["security_opt"][0],
+        "no-new-privileges:true"
+    );
+    // a reason of the stack's own survives the round trip, `$` and all
+    let mut mine = stack.clone();
+    mine.services[0].hardening.keep_default_capabilities =
+        Some("the image's entrypoint chowns $HOME".into());
+    let back = compose::parse(&compose::to_yaml(&mine).unwrap()).unwrap();
+    assert_eq!(back, mine);
+}

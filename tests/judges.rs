@@ -121,3 +121,39 @@ fn dotenv_linter_reports_a_bad_line() {
     let (ok, out) = support::run(std::process::Command::new(&tool).arg(&bad));
     assert!(!ok, "dotenv-linter accepted a duplicated key:\n{out}");
 }
+
+#[test]
+fn compose_lint_reports_an_unhardened_service_and_not_a_hardened_one() {
+    let dir = support::scratch("judge-compose-lint");
+    let bad = write(
+        &dir,
+        "bad.yml",
+        "services:\n  a:\n    image: nginx:1.27\n    privileged: true\n    ports:\n      - 8080:80/tcp\n",
+    );
+    let found = support::compose_lint(&bad);
+    let rules: Vec<&str> = found.iter().map(|(_, r, _)| r.as_str()).collect();
+    for rule in [
+        "CL-0002", "CL-0003", "CL-0005", "CL-0006", "CL-0019", "CL-0026",
+    ] {
+        assert!(
+            rules.contains(&rule),
+            "compose-lint missed {rule}: {found:?}"
+        );
+    }
+    assert!(
+        found.iter().any(|(_, _, s)| s == "high" || s == "critical"),
+        "{found:?}"
+    );
+    // what stackdef writes for a locked service with a digest, limits and a loopback port
+    let digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let good = write(
+        &dir,
+        "good.yml",
+        &format!(
+            "services:\n  a:\n    image: nginx:1.27@{digest}\n    ports:\n      - 127.0.0.1:8080:80/tcp\n    \
+             security_opt: [no-new-privileges:true]\n    cap_drop: [ALL]\n    read_only: true\n    \
+             deploy:\n      resources:\n        limits:\n          cpus: '0.5'\n          memory: 128m\n"
+        ),
+    );
+    assert_eq!(support::compose_lint(&good), []);
+}

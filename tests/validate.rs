@@ -310,12 +310,40 @@ fn undeclared_and_unused_variables() {
     );
     let warnings: Vec<String> = stackdef::check::warnings(&s)
         .into_iter()
+        .filter(|d| d.class == DefectClass::UnusedEnv)
         .map(|d| d.message)
         .collect();
     assert_eq!(
         warnings,
         ["variable `NOBODY_READS` is declared but nothing reads it; remove it or use it"]
     );
+}
+
+#[test]
+fn weaker_settings_without_a_reason_are_warned_about() {
+    let mut a = svc("a");
+    a.ports = vec![stackdef::PortMapping::new(8080, 80).unwrap()];
+    let warned = |s: &stackdef::Stack| -> Vec<String> {
+        stackdef::check::warnings(s)
+            .into_iter()
+            .filter(|d| d.class == DefectClass::Unexplained)
+            .map(|d| d.message)
+            .collect()
+    };
+    let got = warned(&stack(vec![a.clone()]));
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        got[0].contains("by tag, which the registry can move"),
+        "{got:?}"
+    );
+    assert!(got[1].contains("no CPU or memory limit"), "{got:?}");
+    assert!(got[2].contains("every host interface"), "{got:?}");
+    use stackdef::OptOut;
+    a.hardening = stackdef::Hardening::default()
+        .opt_out(OptOut::UnpinnedImage, "no digest known")
+        .opt_out(OptOut::NoResourceLimits, "a batch job sized by the host")
+        .opt_out(OptOut::AllInterfaces, "the public edge");
+    assert_eq!(warned(&stack(vec![a])), Vec::<String>::new());
 }
 
 #[test]
@@ -349,4 +377,24 @@ fn replicas_need_a_host_port_each() {
         .unwrap(),
     ];
     assert_eq!(validate(&stack(vec![a])), Ok(()));
+}
+
+#[test]
+fn hardening_is_set_in_one_place_and_opt_outs_say_why() {
+    let mut s = svc("app");
+    s.security_opt = vec!["no-new-privileges:false".into()];
+    s.cap_drop = vec!["ALL".into()];
+    s.hardening.allow_privilege_gain = Some(" ".into());
+    let got = messages(&stack(vec![s]));
+    let texts: Vec<&str> = got.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts[0].contains("`no-new-privileges` is set by `hardening`"),
+        "{texts:?}"
+    );
+    assert!(
+        texts[1].contains("every capability is dropped by `hardening`"),
+        "{texts:?}"
+    );
+    assert!(texts[2].contains("an opt-out needs a reason"), "{texts:?}");
 }

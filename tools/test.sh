@@ -49,6 +49,7 @@ export STACKDEF_CHECK_JSONSCHEMA="$PWD/$venv/bin/check-jsonschema"
 export STACKDEF_DOCKER_COMPOSE="$(command -v docker-compose)"
 export STACKDEF_GIXY="$PWD/$venv/bin/gixy"
 export STACKDEF_DOTENV_LINTER="$PWD/$venv/bin/dotenv-linter"
+export STACKDEF_COMPOSE_LINT="$PWD/$venv/bin/compose-lint"
 # PyYAML as docker-compose itself runs it: its interpreter, with Debian's python3-yaml
 STACKDEF_PYYAML_PYTHON="$(head -1 "$STACKDEF_DOCKER_COMPOSE" | sed -n 's/^#! *//p' | awk '{print $1}')"
 export STACKDEF_PYYAML_PYTHON

@@ -71,6 +71,11 @@ fn url(
         .then_text(path)
 }
 
+/// Capability names as a service's `cap_add` holds them.
+fn owned(caps: &[&str]) -> Vec<String> {
+    caps.iter().map(|c| (*c).to_owned()).collect()
+}
+
 /// PostgreSQL (the official image).
 pub mod postgres {
     use super::*;
@@ -81,6 +86,15 @@ pub mod postgres {
     pub const INIT_DIR: &str = "/docker-entrypoint-initdb.d";
     /// The port it listens on.
     pub const PORT: u16 = 5432;
+    /// The capabilities the image needs with all others dropped: its entrypoint owns the
+    /// data directory to the `postgres` user (`CHOWN`, `FOWNER`, `DAC_OVERRIDE`) and switches
+    /// to that user (`SETUID`, `SETGID`).
+    pub const CAPABILITIES: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+
+    /// [`CAPABILITIES`] for a service's `cap_add`.
+    pub fn capabilities() -> Vec<String> {
+        owned(CAPABILITIES)
+    }
 
     /// `postgres:<version>`.
     pub fn image(version: &str) -> Result<Image> {
@@ -175,6 +189,14 @@ pub mod redis {
     pub const DATA_DIR: &str = "/data";
     /// The port it listens on.
     pub const PORT: u16 = 6379;
+    /// The capabilities the image needs with all others dropped: its entrypoint owns `/data`
+    /// to the `redis` user and switches to it.
+    pub const CAPABILITIES: &[&str] = &["CHOWN", "SETGID", "SETUID"];
+
+    /// [`CAPABILITIES`] for a service's `cap_add`.
+    pub fn capabilities() -> Vec<String> {
+        owned(CAPABILITIES)
+    }
 
     /// `redis:<version>`.
     pub fn image(version: &str) -> Result<Image> {
@@ -205,6 +227,15 @@ pub mod rabbitmq {
     pub const DATA_DIR: &str = "/var/lib/rabbitmq";
     /// The AMQP port.
     pub const PORT: u16 = 5672;
+    /// The capabilities the image needs with all others dropped: its entrypoint owns the data
+    /// directory and the Erlang cookie to the `rabbitmq` user (`CHOWN`, `FOWNER`,
+    /// `DAC_OVERRIDE`) and switches to it.
+    pub const CAPABILITIES: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+
+    /// [`CAPABILITIES`] for a service's `cap_add`.
+    pub fn capabilities() -> Vec<String> {
+        owned(CAPABILITIES)
+    }
 
     /// `rabbitmq:<version>-management-alpine`.
     pub fn image(version: &str) -> Result<Image> {
@@ -282,6 +313,15 @@ pub mod spa {
     pub const CONF_FILE: &str = "/etc/nginx/conf.d/default.conf";
     /// Where the built app goes.
     pub const ROOT: &str = "/usr/share/nginx/html";
+    /// The capabilities an nginx image needs with all others dropped: the master process
+    /// binds port 80 (`NET_BIND_SERVICE`), owns its temporary directories to the worker user
+    /// (`CHOWN`) and starts the workers as that user (`SETUID`, `SETGID`).
+    pub const CAPABILITIES: &[&str] = &["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"];
+
+    /// [`CAPABILITIES`] for a service's `cap_add`.
+    pub fn capabilities() -> Vec<String> {
+        owned(CAPABILITIES)
+    }
 
     /// `nginx:<version>-alpine`.
     pub fn image(version: &str) -> Result<Image> {

@@ -308,4 +308,36 @@ pub fn judge_live_nginx(mode: &str, deploy: &Path) -> Result<(), String> {
         Err(out)
     }
 }
+/// compose-lint's (OWASP / CIS Docker Benchmark rules) findings on a compose file:
+/// `(service, rule, severity)`, suppressed ones left out.
+pub fn compose_lint(file: &Path) -> Vec<(String, String, String)> {
+    let tool = tool("STACKDEF_COMPOSE_LINT", "compose-lint");
+    let out = Command::new(&tool)
+        .args(["check", "--format", "json", "--fail-on", "critical"])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run compose-lint: {e}"));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "compose-lint printed no report on {} ({e}):\n{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let field = |f: &serde_json::Value, k: &str| f[k].as_str().unwrap_or("").to_owned();
+    report["findings"]
+        .as_array()
+        .expect("a findings list")
+        .iter()
+        .filter(|f| f["suppressed"] != true)
+        .map(|f| {
+            (
+                field(f, "service"),
+                field(f, "rule_id"),
+                field(f, "severity"),
+            )
+        })
+        .collect()
+}
+
 pub mod nginx_parse;

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use super::rules::Defect;
 use super::{DefectClass, Diagnostic, diag};
 use crate::error::Error;
-use crate::model::{Action, ExtValue, Mount, Service, Source, Stack};
+use crate::model::{Action, ExtValue, Hardening, Mount, Service, Source, Stack};
 
 /// A field's value refused, with the same text [`Error::Invalid`] has.
 pub(super) fn invalid(out: &mut Vec<Diagnostic>, field: String, value: &str, reason: &str) {
@@ -171,6 +171,54 @@ fn free_text(out: &mut Vec<Diagnostic>, s: &Service) {
         for p in paths.into_iter().flatten().filter(|p| control(p)) {
             invalid(out, at("build"), p, "must not contain control characters");
         }
+    }
+}
+
+/// Hardening is one field: its defaults are not repeated in the plain lists (where they would
+/// be written twice, or contradict an opt-out), and each opt-out gives a reason.
+fn hardening(out: &mut Vec<Diagnostic>, s: &Service) {
+    let at = |field: &str| format!("services.{}.{field}", s.name);
+    for o in s
+        .security_opt
+        .iter()
+        .filter(|o| o.starts_with("no-new-privileges"))
+    {
+        invalid(
+            out,
+            at("security_opt"),
+            o,
+            "`no-new-privileges` is set by `hardening` (on unless `allow_privilege_gain` gives a reason)",
+        );
+    }
+    for c in s.cap_drop.iter().filter(|c| c.eq_ignore_ascii_case("ALL")) {
+        invalid(
+            out,
+            at("cap_drop"),
+            c,
+            "every capability is dropped by `hardening` (unless `keep_default_capabilities` gives a reason); list only what to add back in `cap_add`",
+        );
+    }
+    for (key, reason) in s.hardening.opt_outs() {
+        if reason.trim().is_empty() || control(reason) {
+            invalid(
+                out,
+                at(&format!("hardening.{}", key.replace('-', "_"))),
+                reason,
+                "an opt-out needs a reason: non-empty text without control characters",
+            );
+        }
+    }
+    if let Some((k, _)) = s
+        .extensions
+        .iter()
+        .find(|(k, _)| k == Hardening::OPT_OUTS_KEY)
+    {
+        invalid(
+            out,
+            at("extensions"),
+            k,
+            "this key is stackdef's own record of the hardening opt-outs; set `hardening` instead",
+        );
     }
 }
 
@@ -435,6 +483,7 @@ pub(crate) fn check(stack: &Stack, index: &HashMap<&str, u32>, out: &mut Vec<Dia
     for s in &stack.services {
         free_text(out, s);
         names(out, s);
+        hardening(out, s);
         lists(out, s);
         extensions(
             out,

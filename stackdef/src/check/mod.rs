@@ -41,6 +41,9 @@ pub enum DefectClass {
     UndeclaredEnv,
     /// A warning: a declared environment variable nothing reads.
     UnusedEnv,
+    /// A warning: a service runs with a weaker setting than it could (no image digest, no
+    /// resource limits, ports on every host interface) and no hardening opt-out says why.
+    Unexplained,
     /// A single value the real tools refuse or read otherwise than meant (a control
     /// character, a capability or profile name compose refuses, a bind source compose reads as
     /// a volume name, …).
@@ -342,10 +345,46 @@ fn env_uses(stack: &Stack, out: &mut Vec<Diagnostic>) {
 pub fn warnings(stack: &Stack) -> Vec<Diagnostic> {
     let read: std::collections::HashSet<&str> =
         env_reads(stack).into_iter().map(|(_, v)| v).collect();
-    stack
+    let mut out: Vec<Diagnostic> = stack
         .env
         .iter()
         .filter(|v| !read.contains(v.name()))
         .map(|v| diag(DefectClass::UnusedEnv, Defect::UnusedEnv { name: v.name() }))
-        .collect()
+        .collect();
+    for s in &stack.services {
+        let h = &s.hardening;
+        let mut warn = |text: String| {
+            out.push(Diagnostic {
+                class: DefectClass::Unexplained,
+                message: text,
+            });
+        };
+        if let crate::model::Source::Image(image) = &s.source
+            && image.digest().is_none()
+            && h.unpinned_image.is_none()
+        {
+            warn(format!(
+                "`{}` runs `{image}` by tag, which the registry can move: pin a digest (`@sha256:…`) or give `hardening.unpinned_image` a reason",
+                s.name
+            ));
+        }
+        let limited = s.deploy.as_ref().and_then(|d| d.limits.as_ref()).is_some();
+        if !limited && h.no_resource_limits.is_none() {
+            warn(format!(
+                "`{}` has no CPU or memory limit (`deploy: Deploy::limited(…)`); or give `hardening.no_resource_limits` a reason",
+                s.name
+            ));
+        }
+        let open = s
+            .ports
+            .iter()
+            .any(|p| p.host_ip.is_none() && p.published.is_some());
+        if open && h.all_interfaces.is_none() {
+            warn(format!(
+                "`{}` publishes ports on every host interface: bind them to an address (`on \"127.0.0.1\"`) or give `hardening.all_interfaces` a reason",
+                s.name
+            ));
+        }
+    }
+    out
 }

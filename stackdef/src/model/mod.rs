@@ -19,8 +19,8 @@ pub use proxy::{
 pub use proxy::{host_name, uri_path};
 pub(crate) use service::no_control;
 pub use service::{
-    Command, Condition, DependsOn, Deploy, HealthTest, Healthcheck, Logging, Mount, PortMapping,
-    Protocol, Resources, Restart, Service, ServiceNetwork,
+    Command, Condition, DependsOn, Deploy, Hardening, HealthTest, Healthcheck, Logging, Mount,
+    OptOut, PortMapping, Protocol, Resources, Restart, Service, ServiceNetwork,
 };
 pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
 pub(crate) use text::unique_entries;

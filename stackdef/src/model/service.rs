@@ -365,6 +365,20 @@ pub struct Deploy {
     pub reservations: Option<Resources>,
 }
 
+impl Deploy {
+    /// Upper bounds for CPU and memory, nothing else.
+    pub fn limited(cpus: Cpus, memory: ByteSize) -> Self {
+        Deploy {
+            replicas: None,
+            limits: Some(Resources {
+                cpus: Some(cpus),
+                memory: Some(memory),
+            }),
+            reservations: None,
+        }
+    }
+}
+
 /// `logging:` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Logging {
@@ -471,6 +485,108 @@ pub struct Service {
     /// Reachable by other services only (a database, a broker): no proxy route may target it.
     /// A stackdef rule, not written to the compose file.
     pub internal: bool,
+    /// How the container is locked down: by default no privilege gain and no capability but
+    /// `cap_add`; each relaxation is an opt-out with a reason.
+    pub hardening: Hardening,
+}
+
+/// How a service's container is locked down. The default locks it: `no-new-privileges:true`,
+/// and every capability dropped (`cap_drop: [ALL]`) but those in the service's `cap_add`. Each
+/// relaxation is an opt-out that says why; the compose file carries the reasons in
+/// `x-stackdef-opt-outs`, where readers (and the importer) find them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Hardening {
+    /// Why processes in the container may gain privileges through setuid binaries; `None`
+    /// sets `no-new-privileges:true`.
+    pub allow_privilege_gain: Option<String>,
+    /// Why the container keeps Docker's default capabilities; `None` drops them all.
+    pub keep_default_capabilities: Option<String>,
+    /// Why the image is named by a tag without a digest (a tag can be moved on the registry).
+    pub unpinned_image: Option<String>,
+    /// Why ports are published on every host interface (an edge proxy serving the public).
+    pub all_interfaces: Option<String>,
+    /// Why the container runs without CPU and memory limits.
+    pub no_resource_limits: Option<String>,
+}
+
+/// One relaxation of a service's [`Hardening`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OptOut {
+    /// Processes may gain privileges (no `no-new-privileges`).
+    PrivilegeGain,
+    /// Docker's default capabilities stay (no `cap_drop: [ALL]`).
+    DefaultCapabilities,
+    /// The image is named by a tag without a digest.
+    UnpinnedImage,
+    /// Ports are published on every host interface.
+    AllInterfaces,
+    /// No CPU or memory limit.
+    NoResourceLimits,
+}
+
+impl Hardening {
+    /// The extension key that carries the opt-outs' reasons in the compose file.
+    pub const OPT_OUTS_KEY: &'static str = "x-stackdef-opt-outs";
+
+    /// Each opt-out's key in `x-stackdef-opt-outs`, with the rule of the OWASP / CIS Docker
+    /// Benchmark linter `compose-lint` whose finding it explains.
+    pub const LINT_RULES: [(&'static str, &'static str); 5] = [
+        ("allow-privilege-gain", "CL-0003"),
+        ("keep-default-capabilities", "CL-0006"),
+        ("unpinned-image", "CL-0019"),
+        ("all-interfaces", "CL-0005"),
+        ("no-resource-limits", "CL-0026"),
+    ];
+
+    /// Docker's own defaults (privilege gain allowed, default capabilities kept), for an image
+    /// whose needs are not known, with the reason.
+    pub fn docker_defaults(reason: &str) -> Self {
+        Hardening {
+            allow_privilege_gain: Some(reason.to_owned()),
+            keep_default_capabilities: Some(reason.to_owned()),
+            ..Hardening::default()
+        }
+    }
+
+    /// The same hardening with opt-out `what`, for `why`.
+    #[must_use]
+    pub fn opt_out(mut self, what: OptOut, why: &str) -> Self {
+        let key = Self::LINT_RULES[what as usize].0;
+        if let Some(slot) = self.slot_mut(key) {
+            *slot = Some(why.to_owned());
+        }
+        self
+    }
+
+    fn slots(&self) -> [&Option<String>; 5] {
+        [
+            &self.allow_privilege_gain,
+            &self.keep_default_capabilities,
+            &self.unpinned_image,
+            &self.all_interfaces,
+            &self.no_resource_limits,
+        ]
+    }
+
+    /// The opt-out of key `key` (one of [`Hardening::LINT_RULES`]), to set its reason.
+    pub fn slot_mut(&mut self, key: &str) -> Option<&mut Option<String>> {
+        Some(match key {
+            "allow-privilege-gain" => &mut self.allow_privilege_gain,
+            "keep-default-capabilities" => &mut self.keep_default_capabilities,
+            "unpinned-image" => &mut self.unpinned_image,
+            "all-interfaces" => &mut self.all_interfaces,
+            "no-resource-limits" => &mut self.no_resource_limits,
+            _ => return None,
+        })
+    }
+
+    /// The opt-outs as `(key, reason)`, in the order the compose file writes them.
+    pub fn opt_outs(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        Self::LINT_RULES
+            .into_iter()
+            .zip(self.slots())
+            .filter_map(|((k, _), r)| r.as_deref().map(|r| (k, r)))
+    }
 }
 
 impl Service {

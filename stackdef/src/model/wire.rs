@@ -36,7 +36,8 @@ fn mount_if_missing(s: &mut Service, mount: Mount) {
 
 impl Stack {
     /// Wires every proxy that runs as a service of the stack into its service: mounts its file
-    /// at `/etc/nginx/nginx.conf` (read-only), publishes 80 (and 443 with TLS) unless already
+    /// at `/etc/nginx/nginx.conf` (read-only), gives it the capabilities nginx needs (when it
+    /// lists none and drops them all), publishes 80 (and 443 with TLS) unless already
     /// published, and for Let's Encrypt shares the certbot volumes and adds a `certbot` service
     /// that renews twice a day (the nginx service reloads every six hours to pick up renewed
     /// certificates). Idempotent: wiring twice changes nothing.
@@ -53,6 +54,9 @@ impl Stack {
             let config =
                 Mount::bind(&format!("./{}", proxy.file), "/etc/nginx/nginx.conf")?.read_only();
             mount_if_missing(service, config);
+            if service.cap_add.is_empty() && service.hardening.keep_default_capabilities.is_none() {
+                service.cap_add = crate::recipes::spa::capabilities();
+            }
             publish_if_missing(service, 80)?;
             if proxy.has_tls() {
                 publish_if_missing(service, 443)?;
@@ -108,6 +112,15 @@ impl Stack {
             )),
         ]));
         certbot.restart = Some(Restart::UnlessStopped);
+        // renewals are short Python runs; the image is stackdef's choice, by tag
+        certbot.deploy = Some(crate::model::Deploy::limited(
+            crate::model::Cpus::millis(250),
+            crate::model::ByteSize::mib(256),
+        ));
+        certbot.hardening = certbot.hardening.opt_out(
+            crate::model::OptOut::UnpinnedImage,
+            "stackdef's certbot service names a fixed release by tag; pin a digest by replacing its image",
+        );
         self.services.push(certbot);
         Ok(())
     }

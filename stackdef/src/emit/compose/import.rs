@@ -11,9 +11,9 @@ use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
     Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, EnvSpec, EnvVar, ExtValue,
-    Fallback, HealthTest, Healthcheck, Image, Logging, Mount, Network, Part, PortMapping,
-    PortRange, Protocol, Resources, Restart, Secret, SecretSource, Service, ServiceNetwork, Source,
-    Stack, Subnet, Text, Volume, no_control, parse_duration,
+    Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount, Network, Part,
+    PortMapping, PortRange, Protocol, Resources, Restart, Secret, SecretSource, Service,
+    ServiceNetwork, Source, Stack, Subnet, Text, Volume, no_control, parse_duration,
 };
 use crate::name::{
     ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
@@ -449,7 +449,81 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
         .map(SecretName::new)
         .collect::<Result<_>>()?;
     s.extensions = extensions(&format!("service `{key}`"), &d.extra)?;
+    s.hardening = hardening(&mut s)?;
     Ok(s)
+}
+
+/// The hardening a service's compose entries express: `no-new-privileges:true` and `cap_drop:
+/// [ALL]` are the locked defaults (taken out of the plain lists); without them, the opt-out's
+/// reason comes from `x-stackdef-opt-outs` when stackdef wrote the file, else it says the file
+/// did not lock the container, so that emitting keeps Docker's defaults as the file had them.
+fn hardening(s: &mut Service) -> Result<Hardening> {
+    const IMPORTED: &str = "as in the imported compose file";
+    let mut reasons = Vec::new();
+    if let Some(i) = s
+        .extensions
+        .iter()
+        .position(|(k, _)| k == Hardening::OPT_OUTS_KEY)
+    {
+        let (_, value) = s.extensions.remove(i);
+        let ExtValue::Map(entries) = value else {
+            return Err(Error::invalid(
+                Hardening::OPT_OUTS_KEY,
+                "…",
+                "must map each opt-out to its reason",
+            ));
+        };
+        for (k, v) in entries {
+            let ExtValue::Str(reason) = v else {
+                return Err(Error::invalid(
+                    Hardening::OPT_OUTS_KEY,
+                    &k,
+                    "a reason is a string",
+                ));
+            };
+            reasons.push((k, reason));
+        }
+    }
+    let reason = |key: &str| {
+        reasons
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| IMPORTED.to_owned(), |(_, r)| r.clone())
+    };
+    let nnp = s
+        .security_opt
+        .iter()
+        .position(|o| o == "no-new-privileges:true" || o == "no-new-privileges");
+    let all = s
+        .cap_drop
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case("ALL"));
+    let mut h = Hardening::default();
+    match nnp {
+        Some(i) => drop(s.security_opt.remove(i)),
+        None => h.allow_privilege_gain = Some(reason("allow-privilege-gain")),
+    }
+    match all {
+        Some(i) => drop(s.cap_drop.remove(i)),
+        None => h.keep_default_capabilities = Some(reason("keep-default-capabilities")),
+    }
+    // the first two follow the file's own entries (read above); the others are reasons only
+    for (key, r) in &reasons {
+        if key == "allow-privilege-gain" || key == "keep-default-capabilities" {
+            continue;
+        }
+        match h.slot_mut(key) {
+            Some(slot) => *slot = Some(r.clone()),
+            None => {
+                return Err(Error::invalid(
+                    Hardening::OPT_OUTS_KEY,
+                    key,
+                    "not an opt-out stackdef knows",
+                ));
+            }
+        }
+    }
+    Ok(h)
 }
 
 fn build(b: &BuildDoc) -> Result<Build> {

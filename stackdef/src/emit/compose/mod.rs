@@ -15,8 +15,8 @@ pub use import::{parse, parse_named};
 use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
-    Build, Command, DependsOn, Deploy, ExtValue, HealthTest, Healthcheck, Mount, Network,
-    PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack, Volume,
+    Build, Command, DependsOn, Deploy, ExtValue, Hardening, HealthTest, Healthcheck, Mount,
+    Network, PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack, Volume,
     format_duration,
 };
 
@@ -124,6 +124,28 @@ fn ext(fields: &[(String, ExtValue)]) -> Ordered<ExtValue> {
     )
 }
 
+/// A hardening entry first (when locked), then the service's own entries.
+fn locked(lock: bool, entry: &str, own: &[String]) -> Vec<Str> {
+    lock.then(|| Str(entry.to_owned()))
+        .into_iter()
+        .chain(own.iter().map(|o| esc(o)))
+        .collect()
+}
+
+/// The service's `x-` fields, then its hardening opt-outs with their reasons.
+fn with_opt_outs(s: &Service) -> Vec<(String, ExtValue)> {
+    let mut fields = s.extensions.clone();
+    let reasons: Vec<(String, ExtValue)> = s
+        .hardening
+        .opt_outs()
+        .map(|(k, r)| (k.to_owned(), ExtValue::Str(r.to_owned())))
+        .collect();
+    if !reasons.is_empty() {
+        fields.push((Hardening::OPT_OUTS_KEY.to_owned(), ExtValue::Map(reasons)));
+    }
+    fields
+}
+
 fn pairs(items: &[(String, String)]) -> Option<Pairs> {
     (!items.is_empty()).then(|| {
         Pairs::List(
@@ -227,13 +249,21 @@ impl Emitter {
                 .map(|(h, ip)| Str(format!("{}:{ip}", esc(h))))
                 .collect(),
             read_only: s.read_only.then_some(true),
-            security_opt: s.security_opt.iter().map(|o| esc(o)).collect(),
+            security_opt: locked(
+                s.hardening.allow_privilege_gain.is_none(),
+                "no-new-privileges:true",
+                &s.security_opt,
+            ),
             cap_add: s.cap_add.iter().map(|c| esc(c)).collect(),
-            cap_drop: s.cap_drop.iter().map(|c| esc(c)).collect(),
+            cap_drop: locked(
+                s.hardening.keep_default_capabilities.is_none(),
+                "ALL",
+                &s.cap_drop,
+            ),
             init: s.init,
             stop_grace_period: dur(|| at("stop_grace_period"), s.stop_grace_period)?,
             secrets: s.secrets.iter().map(str).collect(),
-            extra: ext(&s.extensions),
+            extra: ext(&with_opt_outs(s)),
         })
     }
 
