@@ -541,33 +541,41 @@ fn first_start_with_certificates(d: &Deployment, nginx: &str, certbot: &str) {
     std::thread::sleep(Duration::from_secs(2));
 }
 
-#[test]
-fn ai_scrum_master_runs() {
+/// A production stack whose nginx is a service of its own: the first start with certificates,
+/// health and dependency order (at least `conditions` of them), traffic through every route,
+/// persistence through `app`'s database, and `killed` coming back after its process is killed.
+fn runs_behind_its_nginx_service(
+    name: &str,
+    v: &stackdef_examples::cli::Variant,
+    roles: &[(&str, Role)],
+    conditions: usize,
+    (app, killed): (&str, &str),
+) {
     let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
     engine_ready();
-    let roles = [("backend", Role::App), ("frontend", Role::Spa)];
-    let variants = ai_scrum_master::variants();
-    let prod = &variants[0];
-    let d = Deployment::new(
-        "ai-scrum-master",
-        (prod.stack)().unwrap(),
-        &prod.plan,
-        "deploy",
-        &roles,
-    );
+    let d = Deployment::new(name, (v.stack)().unwrap(), &v.plan, "deploy", roles);
     assert!(matches!(
         d.stack.proxies[0].placement,
         Placement::Service(_)
     ));
     first_start_with_certificates(&d, "nginx", "certbot");
-    assert!(d.check_health_and_order() >= 4);
-    traffic(
-        "https",
-        &traffic_spec(&d.stack, &roles, &d.deploy),
+    assert!(d.check_health_and_order() >= conditions);
+    traffic("https", &traffic_spec(&d.stack, roles, &d.deploy), name);
+    d.check_persistence(app, 8000);
+    d.check_restart(killed);
+}
+
+#[test]
+fn ai_scrum_master_runs() {
+    let roles = [("backend", Role::App), ("frontend", Role::Spa)];
+    let variants = ai_scrum_master::variants();
+    runs_behind_its_nginx_service(
         "ai-scrum-master",
+        &variants[0],
+        &roles,
+        4,
+        ("backend", "backend"),
     );
-    d.check_persistence("backend", 8000);
-    d.check_restart("backend");
 }
 
 #[test]
@@ -613,28 +621,16 @@ fn inctra_runs() {
 
 #[test]
 fn ticket_tracking_runs() {
-    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
-    engine_ready();
-    let roles = [("frontend", Role::Spa)];
     let variants = ticket_tracking::variants().unwrap();
-    let v = &variants[0];
-    let d = Deployment::new(
-        "ticket-tracking",
-        (v.stack)().unwrap(),
-        &v.plan,
-        "deploy",
-        &roles,
-    );
-    first_start_with_certificates(&d, "nginx", "certbot");
     // the Celery workers' healthchecks ask each worker through RabbitMQ
-    assert!(d.check_health_and_order() >= 10);
-    traffic(
-        "https",
-        &traffic_spec(&d.stack, &roles, &d.deploy),
+    let roles = [("frontend", Role::Spa)];
+    runs_behind_its_nginx_service(
         "ticket-tracking",
+        &variants[0],
+        &roles,
+        10,
+        ("ticket", "workflow_worker"),
     );
-    d.check_persistence("ticket", 8000);
-    d.check_restart("workflow_worker");
 }
 
 /// `GET /` with `Host: host` to 127.0.0.1:`port`; the status code, or 0 when nothing answers.

@@ -14,17 +14,16 @@ application reports the request headers nginx forwarded and what PostgreSQL and 
 SPA serves index.html for deep links), WebSocket routes upgrade, rate-limited routes answer 429
 past their burst, and plain HTTP redirects. One line per check; exit 1 if any failed.
 """
-import base64
 import concurrent.futures
-import http.client
 import json
 import os
 import shutil
-import socket
-import ssl
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import webclient  # noqa: E402
 
 FAILED = []
 
@@ -35,62 +34,15 @@ def check(name, ok, detail=""):
         FAILED.append(name)
 
 
-class HTTPSWithSNI(http.client.HTTPSConnection):
-    """Connects to 127.0.0.1 but sends `sni` as the TLS server name."""
-
-    def __init__(self, sni, port):
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        super().__init__("127.0.0.1", port, timeout=10, context=ctx)
-        self.sni = sni
-
-    def connect(self):
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.sni)
-
-
 def request(spec, path, tls=True, method="GET", body=None, headers=None):
-    host = spec["domain"]
-    if tls:
-        conn = HTTPSWithSNI(host, spec["https"])
-    else:
-        conn = http.client.HTTPConnection("127.0.0.1", spec["http"], timeout=10)
-    conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
-    resp = conn.getresponse()
-    data = resp.read()
-    conn.close()
-    return resp.status, resp.headers, data
+    port = spec["https"] if tls else spec["http"]
+    return webclient.request(port, path, spec["domain"], tls, method, body, headers)
 
 
 def websocket(spec, path):
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", spec["https"]), timeout=10),
-                           server_hostname=spec["domain"])
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {spec['domain']}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(1)
-        if not chunk:
-            break
-        head += chunk
-    status = head.split(b"\r\n", 1)[0]
+    status, echoed = webclient.websocket_echo(spec["https"], spec["domain"], path)
     check(f"{path} upgrades to a WebSocket", b" 101 " in status, status)
-    payload = b"hello stackdef"
-    mask = os.urandom(4)
-    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-    frame = b""
-    while len(frame) < 2 + len(payload):
-        chunk = sock.recv(64)
-        if not chunk:
-            break
-        frame += chunk
-    check(f"{path} echoes a WebSocket message through the proxy", frame[2:] == payload, frame)
-    sock.close()
+    check(f"{path} echoes a WebSocket message through the proxy", echoed == b"hello stackdef", echoed)
 
 
 def probe(spec, p):

@@ -14,12 +14,14 @@ import http.client
 import http.server
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import webclient  # noqa: E402
 
 MODE, DEPLOY, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 DOMAIN = "inctra.thisisvoid.in"
@@ -136,32 +138,7 @@ def start_nginx(conf):
 
 
 def request(port, path, host=DOMAIN, tls=False, headers=None):
-    if tls:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=ctx)
-        conn._create_connection = lambda *a, **k: socket.create_connection(("127.0.0.1", port), timeout=5)
-        conn = HTTPSWithSNI(host, port, ctx)
-    else:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    conn.request("GET", path, headers={"Host": host, **(headers or {})})
-    resp = conn.getresponse()
-    body = resp.read()
-    conn.close()
-    return resp.status, resp.headers, body
-
-
-class HTTPSWithSNI(http.client.HTTPSConnection):
-    """Connects to 127.0.0.1 but sends `host` as the TLS server name."""
-
-    def __init__(self, host, port, ctx):
-        super().__init__("127.0.0.1", port, timeout=5, context=ctx)
-        self.sni = host
-
-    def connect(self):
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.sni)
+    return webclient.request(port, path, host, tls, headers=headers, timeout=5)
 
 
 SECURITY = ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy",
@@ -176,27 +153,9 @@ def headers_ok(name, headers, extra=()):
 
 
 def websocket(port):
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname=DOMAIN)
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws/echo HTTP/1.1\r\nHost: {DOMAIN}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(1)
-        if not chunk:
-            break
-        head += chunk
-    status = head.split(b"\r\n", 1)[0]
+    status, echoed = webclient.websocket_echo(port, DOMAIN, "/ws/echo", timeout=5)
     check("websocket upgrade gets 101", b" 101 " in status, status)
-    payload = b"hello stackdef"
-    mask = os.urandom(4)
-    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-    frame = sock.recv(2 + len(payload))
-    check("websocket echoes through the proxy", frame[2:] == payload, frame)
-    sock.close()
+    check("websocket echoes through the proxy", echoed == b"hello stackdef", echoed)
 
 
 def edge():
