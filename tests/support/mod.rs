@@ -311,9 +311,18 @@ pub fn judge_live_nginx(mode: &str, deploy: &Path) -> Result<(), String> {
 /// compose-lint's (OWASP / CIS Docker Benchmark rules) findings on a compose file:
 /// `(service, rule, severity)`, suppressed ones left out.
 pub fn compose_lint(file: &Path) -> Vec<(String, String, String)> {
+    compose_lint_with(file, None)
+}
+
+/// [`compose_lint`] with a `.compose-lint.yml` (unknown keys, rules or services in it fail).
+pub fn compose_lint_with(file: &Path, config: Option<&Path>) -> Vec<(String, String, String)> {
     let tool = tool("STACKDEF_COMPOSE_LINT", "compose-lint");
-    let out = Command::new(&tool)
-        .args(["check", "--format", "json", "--fail-on", "critical"])
+    let mut cmd = Command::new(&tool);
+    cmd.args(["check", "--format", "json", "--fail-on", "critical"]);
+    if let Some(c) = config {
+        cmd.arg("--strict-config").arg("--config").arg(c);
+    }
+    let out = cmd
         .arg(file)
         .output()
         .unwrap_or_else(|e| panic!("cannot run compose-lint: {e}"));

@@ -53,6 +53,34 @@ pub fn to_yaml_with(stack: &Stack, options: ComposeOptions) -> Result<String> {
     yaml_of_valid(stack, options)
 }
 
+/// A `.compose-lint.yml` beside the compose file: each hardening opt-out of a service excludes
+/// that service from the compose-lint rule it explains ([`Hardening::LINT_RULES`]), with its
+/// reason, so that compose-lint's own runs agree with the stack: every finding left is one no
+/// opt-out explains.
+pub fn lint_config(stack: &Stack) -> Result<String> {
+    crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    let mut rules = Vec::new();
+    for (key, rule) in Hardening::LINT_RULES {
+        let services: Vec<(String, Str)> = stack
+            .services
+            .iter()
+            .filter_map(|s| {
+                let (_, reason) = s.hardening.opt_outs().find(|(k, _)| *k == key)?;
+                Some((s.name.to_string(), Str(reason.to_owned())))
+            })
+            .collect();
+        if !services.is_empty() {
+            let excluded = Ordered(vec![("exclude_services".to_owned(), Ordered(services))]);
+            rules.push((rule.to_owned(), excluded));
+        }
+    }
+    let head = format!(
+        "{}\n# compose-lint's exclusions: the stack's hardening opt-outs and their reasons.\n",
+        super::header(stack)
+    );
+    yaml::to_string_after(head, &Ordered(vec![("rules".to_owned(), Ordered(rules))]))
+}
+
 /// [`to_yaml_with`] for a stack already validated.
 pub(crate) fn yaml_of_valid(stack: &Stack, options: ComposeOptions) -> Result<String> {
     let emitter = Emitter { options };
