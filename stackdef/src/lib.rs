@@ -45,16 +45,23 @@ pub use name::{
 ///         },
 ///         web {
 ///             source: Image::parse("nginx:1.27")?,
-///             ports: [8080 => 80],
+///             // an address as a literal, checked while compiling
+///             ports: [8080 => 80 on "127.0.0.1"],
 ///             depends_on: [postgres: healthy],
 ///             // any other `Service` field, assigned with `Into`:
 ///             restart: Restart::UnlessStopped,
+///             cap_add: stackdef::recipes::spa::capabilities(),
+///             hardening: stackdef::Hardening::default()
+///                 .opt_out(stackdef::OptOut::UnpinnedImage, "no digest is recorded yet"),
 ///         },
 ///     },
 /// }?;
 /// assert_eq!(stack.services.len(), 2);
 /// # Ok::<(), stackdef::Error>(())
 /// ```
+///
+/// Every service is written locked down (`no-new-privileges`, every capability dropped but its
+/// `cap_add`); `hardening` names each relaxation with its reason (see [`Hardening`]).
 ///
 /// A stack with a defect does not compile; for example `depends_on: [postgress: healthy]` gives
 /// ``error[E0080]: evaluation panicked: `web` depends on unknown service `postgress`; did you mean `postgres`?``
