@@ -79,7 +79,7 @@ fn emission_is_deterministic() {
     let b = compose::to_yaml(&inctra::stack().unwrap()).unwrap();
     assert_eq!(a, b);
     assert!(!a.contains("version:"));
-    assert!(a.starts_with(compose::GENERATED_MARKER));
+    assert!(a.starts_with(stackdef::emit::GENERATED_MARKER));
 }
 
 #[test]

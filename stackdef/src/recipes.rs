@@ -167,7 +167,7 @@ pub mod postgres {
         }
         let mut script = format!(
             "{} (init script). Creates the service databases on the first start.\nset -eu\n",
-            crate::write::MARKER
+            crate::emit::GENERATED_MARKER
         );
         for n in names {
             script.push_str(&format!(

@@ -39,8 +39,6 @@ pub struct ComposeOptions {
     pub target: ComposeTarget,
 }
 
-pub use super::GENERATED_MARKER;
-
 /// Writes `stack` as a compose file for the compose specification.
 pub fn to_yaml(stack: &Stack) -> Result<String> {
     to_yaml_with(stack, ComposeOptions::default())
