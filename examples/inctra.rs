@@ -186,6 +186,7 @@ pub fn plan() -> stackdef::write::Plan {
         nginx: true,
         bootstrap: vec![("nginx.conf".into(), "nginx-bootstrap.conf".into())],
         env_template: Some((".env.prod.example".into(), ".env.prod".into())),
+        lint_config: Some(".compose-lint.yml".into()),
         extra: Vec::new(),
     }
 }

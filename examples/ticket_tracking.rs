@@ -251,6 +251,7 @@ pub fn variants() -> Result<Vec<stackdef_examples::cli::Variant>, Error> {
         nginx: true,
         bootstrap: vec![("nginx.conf".into(), "nginx-bootstrap.conf".into())],
         env_template: Some((".env.production.example".into(), ".env".into())),
+        lint_config: Some(".compose-lint.yml".into()),
         extra: vec![postgres::init_databases("init-databases.sh", &DATABASES)?],
     };
     Ok(vec![stackdef_examples::cli::Variant {

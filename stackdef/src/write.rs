@@ -34,18 +34,22 @@ pub struct Plan {
     pub bootstrap: Vec<(String, String)>,
     /// The env template's name and the name of the env file it is for.
     pub env_template: Option<(String, String)>,
+    /// The name of a compose-lint configuration ([`compose::lint_config`]: the hardening
+    /// opt-outs as exclusions with their reasons), written beside the compose file.
+    pub lint_config: Option<String>,
     /// Further files written as given (e.g. a database init script from a recipe).
     pub extra: Vec<File>,
 }
 
 impl Default for Plan {
-    /// `docker-compose.yml`, every nginx file, `.env.example` for `.env`.
+    /// `docker-compose.yml`, every nginx file, `.env.example` for `.env`, `.compose-lint.yml`.
     fn default() -> Self {
         Plan {
             compose: Some(("docker-compose.yml".into(), ComposeOptions::default())),
             nginx: true,
             bootstrap: Vec::new(),
             env_template: Some((".env.example".into(), ".env".into())),
+            lint_config: Some(".compose-lint.yml".into()),
             extra: Vec::new(),
         }
     }
@@ -110,6 +114,9 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
     }
     if let Some((name, target)) = &plan.env_template {
         push(name, env::template_of_valid(stack, target)?)?;
+    }
+    if let Some(name) = &plan.lint_config {
+        push(name, compose::lint_config_of_valid(stack)?)?;
     }
     for f in &plan.extra {
         if !f.content.starts_with(MARKER) {

@@ -57,6 +57,11 @@ pub fn to_yaml_with(stack: &Stack, options: ComposeOptions) -> Result<String> {
 /// opt-out explains.
 pub fn lint_config(stack: &Stack) -> Result<String> {
     crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    lint_config_of_valid(stack)
+}
+
+/// [`lint_config`] for a stack already validated.
+pub(crate) fn lint_config_of_valid(stack: &Stack) -> Result<String> {
     let mut rules = Vec::new();
     for (key, rule) in Hardening::LINT_RULES {
         let services: Vec<(String, Str)> = stack
