@@ -288,6 +288,17 @@ fn service(r: &mut Rng, index: usize, name: &str, d: &Decl) -> Service {
         .name(ServiceName::new(name).unwrap())
         .source(source)
         .build();
+    // an official image's capabilities, as a stack using its recipe lists them (mostly)
+    if let Source::Image(i) = &s.source
+        && r.chance(90)
+    {
+        s.cap_add = match i.name() {
+            "postgres" => stackdef::recipes::postgres::capabilities(),
+            "redis" => stackdef::recipes::redis::capabilities(),
+            "nginx" => stackdef::recipes::spa::capabilities(),
+            _ => Vec::new(),
+        };
+    }
     for k in 0..r.up_to(3) {
         // mostly free host ports; sometimes a common one, which may clash
         let published = if r.chance(92) {

@@ -728,3 +728,68 @@ fn a_route_to_a_udp_only_port_never_answers() {
     }
     assert_eq!(statuses, [200, 502], "twin (tcp), refused (udp)");
 }
+
+/// The capability rule (`validate()` refuses an official image with the capabilities its
+/// entrypoint needs dropped) against the real engine: PostgreSQL with every capability dropped
+/// does not come up; with `postgres::capabilities()` it does. The refused file is the accepted
+/// twin's without its `cap_add` — what stackdef would write if it let the stack through.
+#[test]
+fn an_official_image_needs_its_capabilities() {
+    use stackdef::{EnvKey, Image, Service, ServiceName, Text};
+    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    engine_ready();
+    let mut db = Service::builder()
+        .name(ServiceName::from_static("db"))
+        .source(Image::parse("postgres:15").unwrap())
+        .build();
+    db.cap_add = stackdef::recipes::postgres::capabilities();
+    db.environment = vec![(
+        EnvKey::from_static("POSTGRES_PASSWORD"),
+        Text::lit("0123456789abcdef"),
+    )];
+    let twin = Stack::builder()
+        .name("capsproof".parse().unwrap())
+        .services(vec![db])
+        .build();
+    let mut refused = twin.clone();
+    refused.services[0].cap_add.clear();
+    let err = stackdef::validate(&refused).unwrap_err();
+    assert!(format!("{err:?}").contains("entrypoint needs these capabilities"));
+
+    let work = support::scratch("engine-capabilities");
+    let yaml = stackdef::emit::compose::to_yaml(&twin).unwrap();
+    let block: String = ["    cap_add:\n"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(
+            stackdef::recipes::postgres::CAPABILITIES
+                .iter()
+                .map(|c| format!("    - {c}\n")),
+        )
+        .collect();
+    assert!(yaml.contains(&block), "{yaml}");
+    std::fs::write(work.join("twin.yml"), &yaml).unwrap();
+    std::fs::write(work.join("refused.yml"), yaml.replace(&block, "")).unwrap();
+    std::fs::write(work.join(".env"), "").unwrap();
+    let deployment = |file: &str| Deployment {
+        deploy: work.clone(),
+        compose_file: file.to_owned(),
+        env_file: work.join(".env"),
+        stack: twin.clone(),
+        since: std::cell::Cell::new(None),
+    };
+    let d = deployment("twin.yml");
+    d.first_up();
+    drop(d);
+    let d = deployment("refused.yml");
+    let up = d.compose(&["up", "-d", "--wait", "--wait-timeout", "60"]);
+    let logs = text(&d.compose(&["logs", "--no-color"]));
+    assert!(
+        !up.status.success(),
+        "PostgreSQL came up without capabilities:\n{logs}"
+    );
+    assert!(
+        logs.contains("Operation not permitted") || logs.contains("Permission denied"),
+        "{logs}"
+    );
+}

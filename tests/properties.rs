@@ -436,7 +436,7 @@ fn pyyaml_reads_extension_values_as_written() {
         let value = strategy.new_tree(&mut runner).expect("tree").current();
         let mut svc = Service::builder()
             .name(ServiceName::from_static("svc"))
-            .source(Image::parse("nginx:1.27").unwrap())
+            .source(Image::parse("example/app:1.0").unwrap())
             .build();
         svc.extensions = vec![("x-prop".into(), value.clone())];
         let stack = Stack::builder()
@@ -471,7 +471,7 @@ fn extension_keys_outside_x_or_twice_are_refused() {
             .services(vec![
                 Service::builder()
                     .name(ServiceName::from_static("svc"))
-                    .source(Image::parse("nginx:1.27").unwrap())
+                    .source(Image::parse("example/app:1.0").unwrap())
                     .build(),
             ])
             .extensions(ext)

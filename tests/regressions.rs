@@ -16,7 +16,7 @@ use stackdef::{
 fn service(name: &'static str) -> Service {
     Service::builder()
         .name(ServiceName::from_static(name))
-        .source(Image::parse("nginx:1.27").unwrap())
+        .source(Image::parse("example/app:1.0").unwrap())
         .build()
 }
 

@@ -9,7 +9,7 @@ use stackdef::{
 fn svc(name: &str) -> Service {
     Service::builder()
         .name(ServiceName::new(name).unwrap())
-        .source(Image::parse("nginx:1.27").unwrap())
+        .source(Image::parse("example/app:1.0").unwrap())
         .build()
 }
 
@@ -397,4 +397,26 @@ fn hardening_is_set_in_one_place_and_opt_outs_say_why() {
         "{texts:?}"
     );
     assert!(texts[2].contains("an opt-out needs a reason"), "{texts:?}");
+}
+
+#[test]
+fn an_official_image_keeps_the_capabilities_its_entrypoint_needs() {
+    let mut db = svc("db");
+    db.source = Image::parse("postgres:16-alpine").unwrap().into();
+    let got = messages(&stack(vec![db.clone()]));
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0]
+            .1
+            .contains("`CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID`: `postgres`'s entrypoint needs these capabilities"),
+        "{got:?}"
+    );
+    db.cap_add = stackdef::recipes::postgres::capabilities();
+    assert_eq!(messages(&stack(vec![db.clone()])), []);
+    db.cap_add.clear();
+    db.hardening = stackdef::Hardening::default().opt_out(
+        stackdef::OptOut::DefaultCapabilities,
+        "Docker's defaults, as before",
+    );
+    assert_eq!(messages(&stack(vec![db])), []);
 }

@@ -18,6 +18,7 @@ fn stack() -> Result<Stack, Error> {
         services: {
             db {
                 source: postgres::image("16-alpine")?,
+                cap_add: postgres::capabilities(),
                 environment: postgres::env(&DB_USER, &DB_PASSWORD, &DB_NAME),
                 healthcheck: postgres::healthcheck(&DB_USER, &DB_NAME),
                 volumes: [pgdata => postgres::DATA_DIR],
@@ -26,6 +27,7 @@ fn stack() -> Result<Stack, Error> {
             },
             cache {
                 source: redis::image("7.4-alpine")?,
+                cap_add: redis::capabilities(),
                 command: redis::command(),
                 healthcheck: redis::healthcheck(),
                 volumes: [redisdata => redis::DATA_DIR],

@@ -37,6 +37,7 @@ pub use name::{
 ///     services: {
 ///         postgres {
 ///             source: Image::parse("postgres:15")?,
+///             cap_add: stackdef::recipes::postgres::capabilities(),
 ///             healthcheck: Healthcheck::builder()
 ///                 .test(HealthTest::Exec(vec!["pg_isready".into()]))
 ///                 .build(),

@@ -17,6 +17,7 @@
 //!     services: {
 //!         db {
 //!             source: postgres::image("16")?,
+//!             cap_add: postgres::capabilities(),
 //!             healthcheck: postgres::healthcheck(&DB_USER, &DB_NAME),
 //!             environment: postgres::env(&DB_USER, &DB_PASSWORD, &DB_NAME),
 //!             volumes: [pgdata => postgres::DATA_DIR],

@@ -21,6 +21,9 @@ pub fn stack() -> Result<Stack, Error> {
             db {
                 // the recipe, extended: a newer image and one more setting
                 source: postgres::image("17-alpine")?,
+                cap_add: postgres::capabilities(),
+                hardening: by_tag(),
+                deploy: limits(),
                 environment: extended_postgres_env(&PGUSER, &PGPASSWORD, &PGDATABASE),
                 healthcheck: postgres::healthcheck(&PGUSER, &PGDATABASE),
                 volumes: [pgdata => postgres::DATA_DIR],
@@ -29,6 +32,9 @@ pub fn stack() -> Result<Stack, Error> {
             },
             broker {
                 source: rabbitmq::image("3.13")?,
+                cap_add: rabbitmq::capabilities(),
+                hardening: by_tag(),
+                deploy: limits(),
                 environment: rabbitmq::env(&MQ_USER, &MQ_PASSWORD),
                 healthcheck: rabbitmq::healthcheck(),
                 volumes: [mqdata => rabbitmq::DATA_DIR],
@@ -37,6 +43,8 @@ pub fn stack() -> Result<Stack, Error> {
             },
             renderer {
                 source: Image::parse("ghcr.io/example/reports:2.3.1")?,
+                hardening: by_tag(),
+                deploy: limits(),
                 command: celery::command("reports", Some("render")),
                 healthcheck: celery::healthcheck("reports"),
                 env: [
@@ -49,6 +57,19 @@ pub fn stack() -> Result<Stack, Error> {
             },
         },
     }
+}
+
+/// Images named by tag: no digest is recorded for them yet.
+fn by_tag() -> stackdef::Hardening {
+    stackdef::Hardening::default().opt_out(
+        stackdef::OptOut::UnpinnedImage,
+        "no registry digest is recorded for this tag yet",
+    )
+}
+
+/// Half a CPU and 512 MiB for each container.
+fn limits() -> stackdef::Deploy {
+    stackdef::Deploy::limited(stackdef::Cpus::millis(500), stackdef::ByteSize::mib(512))
 }
 
 /// The PostgreSQL recipe's environment plus checksums on new clusters.

@@ -198,6 +198,35 @@ fn hardening(out: &mut Vec<Diagnostic>, s: &Service) {
             "every capability is dropped by `hardening` (unless `keep_default_capabilities` gives a reason); list only what to add back in `cap_add`",
         );
     }
+    // an official image whose entrypoint needs capabilities cannot start with all dropped
+    if let (Source::Image(image), None) = (&s.source, &s.hardening.keep_default_capabilities) {
+        let official = image
+            .name()
+            .trim_start_matches("docker.io/")
+            .trim_start_matches("library/");
+        let needs: &[&str] = match official {
+            "postgres" => crate::recipes::postgres::CAPABILITIES,
+            "redis" => crate::recipes::redis::CAPABILITIES,
+            "rabbitmq" => crate::recipes::rabbitmq::CAPABILITIES,
+            "nginx" => crate::recipes::spa::CAPABILITIES,
+            _ => &[],
+        };
+        let missing: Vec<&str> = needs
+            .iter()
+            .copied()
+            .filter(|c| !s.cap_add.iter().any(|a| a == c))
+            .collect();
+        if !missing.is_empty() {
+            invalid(
+                out,
+                at("cap_add"),
+                &missing.join(", "),
+                &format!(
+                    "`{official}`'s entrypoint needs these capabilities, which hardening drops: add them (`recipes::…::capabilities()`) or give `keep_default_capabilities` a reason"
+                ),
+            );
+        }
+    }
     for (key, reason) in s.hardening.opt_outs() {
         if reason.trim().is_empty() || control(reason) {
             invalid(
