@@ -280,7 +280,9 @@ impl Deployment {
     /// nanoseconds); a `die` carries its exit code (`die 0`).
     fn events(&self) -> Vec<(String, String, u128)> {
         let since = self.since.get().expect("first_up ran").to_string();
-        let until = unix_now().to_string();
+        // `--until` counts whole seconds: a bound in the future takes in the events of this one
+        // (the command then waits until then)
+        let until = (unix_now() + 2).to_string();
         let out = docker(&[
             "events",
             "--since",
@@ -538,7 +540,34 @@ fn first_start_with_certificates(d: &Deployment, nginx: &str, certbot: &str) {
     std::fs::write(&live, full).unwrap();
     // the reload loop sleeps between reloads: end this sleep, as the passing hours would
     d.must(&["exec", "-T", nginx, "pkill", "-x", "sleep"]);
-    std::thread::sleep(Duration::from_secs(2));
+    // the reload is done when HTTPS answers for the name
+    let resolve = format!("{domain}:443:127.0.0.1");
+    let url = format!("https://{domain}/");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let probe = Command::new("curl")
+            .args([
+                "-sk",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--max-time",
+                "5",
+            ])
+            .args(["--resolve", &resolve, &url])
+            .output()
+            .unwrap();
+        let code = String::from_utf8_lossy(&probe.stdout).into_owned();
+        if code != "000" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "HTTPS did not answer after the reload"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 /// A production stack whose nginx is a service of its own: the first start with certificates,

@@ -12,6 +12,7 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v pkill >/dev/null 2>&1 || need_apt+=(procps)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 # the Docker engine the stacks run on (a running one is used as it is), and the tool that builds
 # the stand-in images' root file system
