@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Command, Image, Mount, Placement, PortMapping, Proxy, Restart, Service, Stack, Text, Tls,
-    Volume,
+    Command, Image, Mount, Placement, PortMapping, Proxy, Restart, Service, ServiceNetwork, Stack,
+    Text, Tls, Volume,
 };
 use crate::name::{ServiceName, VolumeName};
 
@@ -81,12 +81,16 @@ impl Stack {
                     ),
                 ]));
             }
-            self.certbot(proxy)?;
+            let networks = service.networks.clone();
+            self.certbot(proxy, networks)?;
         }
         Ok(())
     }
 
-    fn certbot(&mut self, proxy: &Proxy) -> Result<()> {
+    /// `networks`: the proxy service's. certbot talks to nobody in the stack, but on no network
+    /// at all compose would create the stack's `default` network for it, from Docker's address
+    /// pools — where it can take a subnet that one of the stack's own networks names.
+    fn certbot(&mut self, proxy: &Proxy, networks: Vec<ServiceNetwork>) -> Result<()> {
         for v in [CERTBOT_WEBROOT, LETSENCRYPT] {
             if !self.volumes.iter().any(|x| x.name == v) {
                 self.volumes.push(Volume::new(v));
@@ -112,6 +116,10 @@ impl Stack {
             )),
         ]));
         certbot.restart = Some(Restart::UnlessStopped);
+        certbot.networks = networks
+            .into_iter()
+            .map(|n| ServiceNetwork::from(n.network))
+            .collect();
         // renewals are short Python runs; the image is stackdef's choice, by tag
         certbot.deploy = Some(crate::model::Deploy::limited(
             crate::model::Cpus::millis(250),
