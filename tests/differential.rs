@@ -292,12 +292,9 @@ fn service(r: &mut Rng, index: usize, name: &str, d: &Decl) -> Service {
     if let Source::Image(i) = &s.source
         && r.chance(90)
     {
-        s.cap_add = match i.name() {
-            "postgres" => stackdef::recipes::postgres::capabilities(),
-            "redis" => stackdef::recipes::redis::capabilities(),
-            "nginx" => stackdef::recipes::spa::capabilities(),
-            _ => Vec::new(),
-        };
+        s.cap_add = stackdef::recipes::official_capabilities(i)
+            .map(|(_, caps)| caps.iter().map(|c| (*c).to_owned()).collect())
+            .unwrap_or_default();
     }
     for k in 0..r.up_to(3) {
         // mostly free host ports; sometimes a common one, which may clash

@@ -109,14 +109,9 @@ fn compose_lint_finds_only_what_opt_outs_explain() {
                 .services
                 .iter()
                 .flat_map(|s| {
-                    s.hardening.opt_outs().map(move |(key, _)| {
-                        let rule = stackdef::Hardening::LINT_RULES
-                            .iter()
-                            .find(|(k, _)| *k == key)
-                            .unwrap()
-                            .1;
-                        (s.name.to_string(), rule.to_owned())
-                    })
+                    s.hardening
+                        .opt_outs()
+                        .map(move |(o, _)| (s.name.to_string(), o.lint_rule().to_owned()))
                 })
                 .collect();
             explained.sort();

@@ -77,6 +77,23 @@ fn owned(caps: &[&str]) -> Vec<String> {
     caps.iter().map(|c| (*c).to_owned()).collect()
 }
 
+/// For an official image a recipe knows (`postgres`, `redis`, `rabbitmq`, `nginx`, also written
+/// `library/…` or `docker.io/library/…`): its name and the capabilities its entrypoint needs.
+pub fn official_capabilities(image: &Image) -> Option<(&str, &'static [&'static str])> {
+    let name = image
+        .name()
+        .trim_start_matches("docker.io/")
+        .trim_start_matches("library/");
+    let needs = match name {
+        "postgres" => postgres::CAPABILITIES,
+        "redis" => redis::CAPABILITIES,
+        "rabbitmq" => rabbitmq::CAPABILITIES,
+        "nginx" => spa::CAPABILITIES,
+        _ => return None,
+    };
+    Some((name, needs))
+}
+
 /// PostgreSQL (the official image).
 pub mod postgres {
     use super::*;

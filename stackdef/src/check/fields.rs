@@ -199,18 +199,9 @@ fn hardening(out: &mut Vec<Diagnostic>, s: &Service) {
         );
     }
     // an official image whose entrypoint needs capabilities cannot start with all dropped
-    if let (Source::Image(image), None) = (&s.source, &s.hardening.keep_default_capabilities) {
-        let official = image
-            .name()
-            .trim_start_matches("docker.io/")
-            .trim_start_matches("library/");
-        let needs: &[&str] = match official {
-            "postgres" => crate::recipes::postgres::CAPABILITIES,
-            "redis" => crate::recipes::redis::CAPABILITIES,
-            "rabbitmq" => crate::recipes::rabbitmq::CAPABILITIES,
-            "nginx" => crate::recipes::spa::CAPABILITIES,
-            _ => &[],
-        };
+    if let (Source::Image(image), None) = (&s.source, &s.hardening.keep_default_capabilities)
+        && let Some((official, needs)) = crate::recipes::official_capabilities(image)
+    {
         let missing: Vec<&str> = needs
             .iter()
             .copied()
@@ -227,11 +218,11 @@ fn hardening(out: &mut Vec<Diagnostic>, s: &Service) {
             );
         }
     }
-    for (key, reason) in s.hardening.opt_outs() {
+    for (opt_out, reason) in s.hardening.opt_outs() {
         if reason.trim().is_empty() || control(reason) {
             invalid(
                 out,
-                at(&format!("hardening.{}", key.replace('-', "_"))),
+                at(&format!("hardening.{}", opt_out.key().replace('-', "_"))),
                 reason,
                 "an opt-out needs a reason: non-empty text without control characters",
             );

@@ -524,68 +524,92 @@ pub enum OptOut {
     NoResourceLimits,
 }
 
+impl OptOut {
+    /// Every opt-out, in the order the compose file writes them.
+    pub const ALL: [OptOut; 5] = [
+        OptOut::PrivilegeGain,
+        OptOut::DefaultCapabilities,
+        OptOut::UnpinnedImage,
+        OptOut::AllInterfaces,
+        OptOut::NoResourceLimits,
+    ];
+
+    /// Its key in `x-stackdef-opt-outs`.
+    pub const fn key(self) -> &'static str {
+        match self {
+            OptOut::PrivilegeGain => "allow-privilege-gain",
+            OptOut::DefaultCapabilities => "keep-default-capabilities",
+            OptOut::UnpinnedImage => "unpinned-image",
+            OptOut::AllInterfaces => "all-interfaces",
+            OptOut::NoResourceLimits => "no-resource-limits",
+        }
+    }
+
+    /// The rule of the OWASP / CIS Docker Benchmark linter `compose-lint` whose finding it
+    /// explains.
+    pub const fn lint_rule(self) -> &'static str {
+        match self {
+            OptOut::PrivilegeGain => "CL-0003",
+            OptOut::DefaultCapabilities => "CL-0006",
+            OptOut::UnpinnedImage => "CL-0019",
+            OptOut::AllInterfaces => "CL-0005",
+            OptOut::NoResourceLimits => "CL-0026",
+        }
+    }
+
+    /// The opt-out whose [`key`](OptOut::key) is `key`.
+    pub fn from_key(key: &str) -> Option<OptOut> {
+        OptOut::ALL.into_iter().find(|o| o.key() == key)
+    }
+}
+
 impl Hardening {
     /// The extension key that carries the opt-outs' reasons in the compose file.
     pub const OPT_OUTS_KEY: &'static str = "x-stackdef-opt-outs";
 
-    /// Each opt-out's key in `x-stackdef-opt-outs`, with the rule of the OWASP / CIS Docker
-    /// Benchmark linter `compose-lint` whose finding it explains.
-    pub const LINT_RULES: [(&'static str, &'static str); 5] = [
-        ("allow-privilege-gain", "CL-0003"),
-        ("keep-default-capabilities", "CL-0006"),
-        ("unpinned-image", "CL-0019"),
-        ("all-interfaces", "CL-0005"),
-        ("no-resource-limits", "CL-0026"),
-    ];
-
     /// Docker's own defaults (privilege gain allowed, default capabilities kept), for an image
     /// whose needs are not known, with the reason.
     pub fn docker_defaults(reason: &str) -> Self {
-        Hardening {
-            allow_privilege_gain: Some(reason.to_owned()),
-            keep_default_capabilities: Some(reason.to_owned()),
-            ..Hardening::default()
-        }
+        Hardening::default()
+            .opt_out(OptOut::PrivilegeGain, reason)
+            .opt_out(OptOut::DefaultCapabilities, reason)
     }
 
     /// The same hardening with opt-out `what`, for `why`.
     #[must_use]
     pub fn opt_out(mut self, what: OptOut, why: &str) -> Self {
-        let key = Self::LINT_RULES[what as usize].0;
-        if let Some(slot) = self.slot_mut(key) {
-            *slot = Some(why.to_owned());
-        }
+        *self.reason_mut(what) = Some(why.to_owned());
         self
     }
 
-    fn slots(&self) -> [&Option<String>; 5] {
-        [
-            &self.allow_privilege_gain,
-            &self.keep_default_capabilities,
-            &self.unpinned_image,
-            &self.all_interfaces,
-            &self.no_resource_limits,
-        ]
+    /// The reason given for opt-out `what`, if it is taken.
+    pub fn reason(&self, what: OptOut) -> Option<&str> {
+        match what {
+            OptOut::PrivilegeGain => &self.allow_privilege_gain,
+            OptOut::DefaultCapabilities => &self.keep_default_capabilities,
+            OptOut::UnpinnedImage => &self.unpinned_image,
+            OptOut::AllInterfaces => &self.all_interfaces,
+            OptOut::NoResourceLimits => &self.no_resource_limits,
+        }
+        .as_deref()
     }
 
-    /// The opt-out of key `key` (one of [`Hardening::LINT_RULES`]), to set its reason.
-    pub fn slot_mut(&mut self, key: &str) -> Option<&mut Option<String>> {
-        Some(match key {
-            "allow-privilege-gain" => &mut self.allow_privilege_gain,
-            "keep-default-capabilities" => &mut self.keep_default_capabilities,
-            "unpinned-image" => &mut self.unpinned_image,
-            "all-interfaces" => &mut self.all_interfaces,
-            "no-resource-limits" => &mut self.no_resource_limits,
-            _ => return None,
-        })
+    /// The reason of opt-out `what`, to set or clear.
+    pub fn reason_mut(&mut self, what: OptOut) -> &mut Option<String> {
+        match what {
+            OptOut::PrivilegeGain => &mut self.allow_privilege_gain,
+            OptOut::DefaultCapabilities => &mut self.keep_default_capabilities,
+            OptOut::UnpinnedImage => &mut self.unpinned_image,
+            OptOut::AllInterfaces => &mut self.all_interfaces,
+            OptOut::NoResourceLimits => &mut self.no_resource_limits,
+        }
     }
 
-    /// The opt-outs as `(key, reason)`, in the order the compose file writes them.
-    pub fn opt_outs(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        Self::LINT_RULES
+    /// The opt-outs taken, with their reasons, in the order the compose file writes them.
+    pub fn opt_outs(&self) -> impl Iterator<Item = (OptOut, &str)> {
+        OptOut::ALL
             .into_iter()
-            .zip(self.slots())
-            .filter_map(|((k, _), r)| r.as_deref().map(|r| (k, r)))
+            .filter_map(|o| self.reason(o).map(|r| (o, r)))
     }
 }
 

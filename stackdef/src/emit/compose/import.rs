@@ -11,7 +11,7 @@ use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
     Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, EnvSpec, EnvVar, ExtValue,
-    Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount, Network, Part,
+    Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount, Network, OptOut, Part,
     PortMapping, PortRange, Protocol, Resources, Restart, Secret, SecretSource, Service,
     ServiceNetwork, Source, Stack, Subnet, Text, Volume, no_control, parse_duration,
 };
@@ -459,7 +459,7 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
 /// did not lock the container, so that emitting keeps Docker's defaults as the file had them.
 fn hardening(s: &mut Service) -> Result<Hardening> {
     const IMPORTED: &str = "as in the imported compose file";
-    let mut reasons = Vec::new();
+    let mut h = Hardening::default();
     if let Some(i) = s
         .extensions
         .iter()
@@ -474,6 +474,9 @@ fn hardening(s: &mut Service) -> Result<Hardening> {
             ));
         };
         for (k, v) in entries {
+            let opt_out = OptOut::from_key(&k).ok_or_else(|| {
+                Error::invalid(Hardening::OPT_OUTS_KEY, &k, "not an opt-out stackdef knows")
+            })?;
             let ExtValue::Str(reason) = v else {
                 return Err(Error::invalid(
                     Hardening::OPT_OUTS_KEY,
@@ -481,15 +484,11 @@ fn hardening(s: &mut Service) -> Result<Hardening> {
                     "a reason is a string",
                 ));
             };
-            reasons.push((k, reason));
+            *h.reason_mut(opt_out) = Some(reason);
         }
     }
-    let reason = |key: &str| {
-        reasons
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or_else(|| IMPORTED.to_owned(), |(_, r)| r.clone())
-    };
+    // the first two follow the file's own entries: locked where it has them (a reason beside
+    // them does not unlock), else opted out with the recorded reason or the import's own
     let nnp = s
         .security_opt
         .iter()
@@ -498,28 +497,18 @@ fn hardening(s: &mut Service) -> Result<Hardening> {
         .cap_drop
         .iter()
         .position(|c| c.eq_ignore_ascii_case("ALL"));
-    let mut h = Hardening::default();
-    match nnp {
-        Some(i) => drop(s.security_opt.remove(i)),
-        None => h.allow_privilege_gain = Some(reason("allow-privilege-gain")),
-    }
-    match all {
-        Some(i) => drop(s.cap_drop.remove(i)),
-        None => h.keep_default_capabilities = Some(reason("keep-default-capabilities")),
-    }
-    // the first two follow the file's own entries (read above); the others are reasons only
-    for (key, r) in &reasons {
-        if key == "allow-privilege-gain" || key == "keep-default-capabilities" {
-            continue;
-        }
-        match h.slot_mut(key) {
-            Some(slot) => *slot = Some(r.clone()),
+    for (found, list, opt_out) in [
+        (nnp, &mut s.security_opt, OptOut::PrivilegeGain),
+        (all, &mut s.cap_drop, OptOut::DefaultCapabilities),
+    ] {
+        let reason = h.reason_mut(opt_out);
+        match found {
+            Some(i) => {
+                list.remove(i);
+                *reason = None;
+            }
             None => {
-                return Err(Error::invalid(
-                    Hardening::OPT_OUTS_KEY,
-                    key,
-                    "not an opt-out stackdef knows",
-                ));
+                reason.get_or_insert_with(|| IMPORTED.to_owned());
             }
         }
     }

@@ -16,8 +16,8 @@ use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
     Build, Command, DependsOn, Deploy, ExtValue, Hardening, HealthTest, Healthcheck, Mount,
-    Network, PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack, Volume,
-    format_duration,
+    Network, OptOut, PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack,
+    Volume, format_duration,
 };
 
 /// Which compose implementation the file is for.
@@ -52,7 +52,7 @@ pub fn to_yaml_with(stack: &Stack, options: ComposeOptions) -> Result<String> {
 }
 
 /// A `.compose-lint.yml` beside the compose file: each hardening opt-out of a service excludes
-/// that service from the compose-lint rule it explains ([`Hardening::LINT_RULES`]), with its
+/// that service from the compose-lint rule it explains ([`OptOut::lint_rule`]), with its
 /// reason, so that compose-lint's own runs agree with the stack: every finding left is one no
 /// opt-out explains.
 pub fn lint_config(stack: &Stack) -> Result<String> {
@@ -63,18 +63,18 @@ pub fn lint_config(stack: &Stack) -> Result<String> {
 /// [`lint_config`] for a stack already validated.
 pub(crate) fn lint_config_of_valid(stack: &Stack) -> Result<String> {
     let mut rules = Vec::new();
-    for (key, rule) in Hardening::LINT_RULES {
+    for opt_out in OptOut::ALL {
         let services: Vec<(String, Str)> = stack
             .services
             .iter()
             .filter_map(|s| {
-                let (_, reason) = s.hardening.opt_outs().find(|(k, _)| *k == key)?;
+                let reason = s.hardening.reason(opt_out)?;
                 Some((s.name.to_string(), Str(reason.to_owned())))
             })
             .collect();
         if !services.is_empty() {
             let excluded = Ordered(vec![("exclude_services".to_owned(), Ordered(services))]);
-            rules.push((rule.to_owned(), excluded));
+            rules.push((opt_out.lint_rule().to_owned(), excluded));
         }
     }
     let head = format!(
@@ -169,7 +169,7 @@ fn with_opt_outs(s: &Service) -> Vec<(String, ExtValue)> {
     let reasons: Vec<(String, ExtValue)> = s
         .hardening
         .opt_outs()
-        .map(|(k, r)| (k.to_owned(), ExtValue::Str(r.to_owned())))
+        .map(|(o, r)| (o.key().to_owned(), ExtValue::Str(r.to_owned())))
         .collect();
     if !reasons.is_empty() {
         fields.push((Hardening::OPT_OUTS_KEY.to_owned(), ExtValue::Map(reasons)));
