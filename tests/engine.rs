@@ -110,15 +110,20 @@ impl Deployment {
         let template = std::fs::read_to_string(deploy.join(&template)).unwrap();
         let env_file = deploy.join(env_name);
         std::fs::write(&env_file, fill_as_told(&template)).unwrap();
-        let d = Deployment {
-            deploy,
-            compose_file,
+        let d = Deployment::at(&deploy, &compose_file, env_file, stack);
+        d.stand_ins(roles);
+        d
+    }
+
+    /// A compose file already written in `dir`, for `stack`, read with `env_file`.
+    fn at(dir: &Path, compose_file: &str, env_file: PathBuf, stack: Stack) -> Self {
+        Deployment {
+            deploy: dir.to_owned(),
+            compose_file: compose_file.to_owned(),
             env_file,
             stack,
             since: std::cell::Cell::new(None),
-        };
-        d.stand_ins(roles);
-        d
+        }
     }
 
     /// Build contexts with stand-in Dockerfiles at the paths the stack names, and the files
@@ -741,13 +746,7 @@ fn a_route_to_a_udp_only_port_never_answers() {
     };
     let mut statuses = Vec::new();
     for file in ["twin.yml", "refused.yml"] {
-        let d = Deployment {
-            deploy: work.clone(),
-            compose_file: file.to_owned(),
-            env_file: work.join(".env"),
-            stack: twin.clone(),
-            since: std::cell::Cell::new(None),
-        };
+        let d = Deployment::at(&work, file, work.join(".env"), twin.clone());
         d.first_up();
         assert!(nginx(&[]).success(), "nginx did not start");
         std::thread::sleep(Duration::from_millis(500));
@@ -800,13 +799,7 @@ fn an_official_image_needs_its_capabilities() {
     std::fs::write(work.join("twin.yml"), &yaml).unwrap();
     std::fs::write(work.join("refused.yml"), yaml.replace(&block, "")).unwrap();
     std::fs::write(work.join(".env"), "").unwrap();
-    let deployment = |file: &str| Deployment {
-        deploy: work.clone(),
-        compose_file: file.to_owned(),
-        env_file: work.join(".env"),
-        stack: twin.clone(),
-        since: std::cell::Cell::new(None),
-    };
+    let deployment = |file: &str| Deployment::at(&work, file, work.join(".env"), twin.clone());
     let d = deployment("twin.yml");
     d.first_up();
     drop(d);
