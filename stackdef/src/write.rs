@@ -283,6 +283,7 @@ impl fmt::Display for Drift {
     }
 }
 
+#[cfg(feature = "diff")]
 fn diff(path: &Path, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
@@ -291,6 +292,28 @@ fn diff(path: &Path, old: &str, new: &str) -> String {
             &format!("{} (from the stack)", path.display()),
         )
         .to_string()
+}
+
+/// Without the `diff` feature: the first line that differs, on disk and from the stack.
+#[cfg(not(feature = "diff"))]
+fn diff(path: &Path, old: &str, new: &str) -> String {
+    let (mut a, mut b) = (old.lines(), new.lines());
+    let mut line = 1;
+    loop {
+        match (a.next(), b.next()) {
+            (x, y) if x == y && x.is_some() => line += 1,
+            (x, y) => {
+                let show =
+                    |l: Option<&str>| l.map_or("(end of file)".to_owned(), |l| format!("{l:?}"));
+                return format!(
+                    "{}:{line}: on disk {}, from the stack {} (the `diff` feature shows a unified diff)\n",
+                    path.display(),
+                    show(x),
+                    show(y)
+                );
+            }
+        }
+    }
 }
 
 /// Compares `dir` with `files` and writes nothing: every missing, stale or extra (generated but

@@ -4,7 +4,9 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::model::{EnvType, EnvVar, Part, Stack, template_value};
+#[cfg(feature = "dev-env")]
+use crate::model::EnvType;
+use crate::model::{EnvVar, Part, Stack, template_value};
 
 /// Writes the env template of `stack`: every variable it reads, grouped in sections with a
 /// comment each; defaults filled in, required ones and secrets empty. Never a secret value.
@@ -62,6 +64,7 @@ fn default_text(v: &EnvVar, d: &str) -> Result<String> {
 /// placeholder, so that the stack starts (compose refuses an empty required value) and a
 /// production check refuses the file; other required variables without a default stay empty.
 /// Write it with [`crate::write::write_private`], which creates it readable by its owner only.
+#[cfg(feature = "dev-env")]
 pub fn to_dev_env(stack: &Stack) -> Result<String> {
     crate::check::validate(stack).map_err(Error::InvalidStack)?;
     let mut out = format!(
@@ -102,6 +105,7 @@ pub fn to_dev_env(stack: &Stack) -> Result<String> {
 const DEV_PLACEHOLDER: &str = "stackdef-dev-placeholder";
 
 /// `len` characters of `A-Za-z0-9-_` from the operating system's random source.
+#[cfg(feature = "dev-env")]
 fn random_secret(len: usize) -> Result<String> {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut bytes = vec![0u8; len];

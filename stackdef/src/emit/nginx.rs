@@ -1,5 +1,6 @@
-//! The nginx emitter: proxies of a checked stack → nginx configuration through the askama
-//! templates in `stackdef/templates/`.
+//! The nginx emitter: proxies of a checked stack → views (what each block holds, every value
+//! already typed and quoted) → text, written by `HttpBody::write` and `Main::write`, which
+//! read top to bottom as the file they produce.
 //!
 //! Every argument is a typed value: allow-listed tokens are written as they are; free text goes
 //! through [`quote`], which double-quotes by the nginx lexer's rules. Nothing with `$` or a
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use askama::Template;
+use std::fmt::{self, Write};
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -140,8 +141,8 @@ struct ServerView<'a> {
     locations: Vec<LocationView<'a>>,
 }
 
-#[derive(Template)]
-#[template(path = "nginx-http.conf", escape = "none")]
+/// The http block's body: shared settings, upstreams and servers (a frontend's whole `conf.d`
+/// file).
 struct HttpBody<'a> {
     header: String,
     full: bool,
@@ -158,13 +159,281 @@ struct HttpBody<'a> {
     servers: Vec<ServerView<'a>>,
 }
 
-#[derive(Template)]
-#[template(path = "nginx-main.conf", escape = "none")]
+/// A whole nginx.conf around an http body.
 struct Main<'a> {
     header: String,
     rlimit: u32,
     connections: u32,
     body: Indented<'a>,
+}
+
+impl Main<'_> {
+    fn write(&self, w: &mut impl Write) -> fmt::Result {
+        let Main {
+            header,
+            rlimit,
+            connections,
+            body,
+        } = self;
+        write!(
+            w,
+            "{header}
+worker_processes auto;
+worker_rlimit_nofile {rlimit};
+error_log /var/log/nginx/error.log warn;
+
+events {{
+    worker_connections {connections};
+}}
+
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    charset utf-8;
+    server_tokens off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65s;
+    access_log /var/log/nginx/access.log;
+
+{body}
+}}"
+        )
+    }
+}
+
+impl HttpBody<'_> {
+    /// Each piece starts with the line break that ends the line before it, so optional pieces
+    /// leave no blank lines behind.
+    fn write(&self, w: &mut impl Write) -> fmt::Result {
+        if !self.full {
+            writeln!(w, "{}", self.header)?;
+        }
+        w.write_str("# Shared settings of this file's servers.")?;
+        for m in &self.maps {
+            write!(
+                w,
+                "\nmap {} {} {{\n    default {};",
+                m.source, m.var, m.default
+            )?;
+            for (k, v) in &m.entries {
+                write!(w, "\n    {k} {v};")?;
+            }
+            w.write_str("\n}")?;
+        }
+        for z in &self.zones {
+            let ZoneView { name, size, rate } = z;
+            write!(
+                w,
+                "\nlimit_req_zone $binary_remote_addr zone={name}:{size} rate={rate}r/s;"
+            )?;
+        }
+        if !self.zones.is_empty() {
+            w.write_str("\nlimit_req_status 429;")?;
+        }
+        if let Some(t) = &self.tls {
+            write!(w, "\nssl_protocols {};", t.protocols)?;
+            if let Some(c) = t.ciphers {
+                write!(w, "\nssl_ciphers {c};")?;
+            }
+            w.write_str(
+                "\nssl_prefer_server_ciphers off;\
+                 \nssl_ecdh_curve X25519:prime256v1:secp384r1;\
+                 \nssl_session_timeout 1d;\
+                 \nssl_session_cache shared:MozSSL:10m;",
+            )?;
+            if t.tickets_off {
+                w.write_str("\nssl_session_tickets off;")?;
+            }
+        }
+        if let Some(r) = self.resolver {
+            write!(
+                w,
+                "\nresolver {r} valid=10s ipv6=off;\nresolver_timeout 5s;"
+            )?;
+        }
+        for u in &self.upstreams {
+            write!(w, "\n\nupstream {} {{", u.name)?;
+            if u.resolve {
+                write!(w, "\n    zone {} 64k;", u.name)?;
+            }
+            let resolve = if u.resolve { " resolve" } else { "" };
+            write!(
+                w,
+                "\n    server {}{resolve};\n    keepalive 16;\n}}",
+                u.address
+            )?;
+        }
+        if self.catch_all {
+            write!(
+                w,
+                "\n\n# Requests for names this file does not serve are dropped.\
+                 \nserver {{\n    listen {} default_server;\n    return 444;\n}}",
+                self.catch_all_http
+            )?;
+            if let Some(port) = self.catch_all_https {
+                write!(
+                    w,
+                    "\n\nserver {{\n    listen {port} ssl default_server;\
+                     \n    ssl_reject_handshake on;\n}}"
+                )?;
+            }
+        }
+        for s in &self.servers {
+            if let Some(r) = &s.redirect {
+                self.write_redirect(w, s, r)?;
+            }
+            if !(self.bootstrap && s.redirect.is_some()) {
+                self.write_server(w, s)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_redirect(
+        &self,
+        w: &mut impl Write,
+        s: &ServerView<'_>,
+        r: &RedirectView,
+    ) -> fmt::Result {
+        write!(
+            w,
+            "\n\nserver {{\n    listen {};\n    server_name {};\
+             \n\n    location ^~ /.well-known/acme-challenge/ {{\
+             \n        root {};\n        default_type text/plain;\n    }}\
+             \n\n    location / {{",
+            r.listen, s.names, r.webroot
+        )?;
+        w.write_str(if self.bootstrap {
+            "\n        # first start: certificates do not exist yet; obtain them, then switch to the full file\
+             \n        return 503;"
+        } else {
+            "\n        return 308 https://$host$request_uri;"
+        })?;
+        w.write_str("\n    }\n}")
+    }
+
+    fn write_server(&self, w: &mut impl Write, s: &ServerView<'_>) -> fmt::Result {
+        write!(w, "\n\nserver {{\n    listen {};", s.listen)?;
+        if s.http2_directive {
+            w.write_str("\n    http2 on;")?;
+        }
+        if let Some(names) = &s.server_name {
+            write!(w, "\n    server_name {names};")?;
+        }
+        if let Some((cert, key)) = &s.certificate {
+            write!(
+                w,
+                "\n    ssl_certificate {cert};\n    ssl_certificate_key {key};"
+            )?;
+        }
+        write!(w, "\n    client_max_body_size {};", self.body_size)?;
+        if s.static_files {
+            w.write_str(
+                "\n    open_file_cache max=1000 inactive=20s;\
+                 \n    open_file_cache_valid 30s;\
+                 \n    open_file_cache_min_uses 2;\
+                 \n    open_file_cache_errors on;",
+            )?;
+        }
+        w.write_str(
+            "\n    gzip on;\
+             \n    gzip_vary on;\
+             \n    gzip_proxied any;\
+             \n    gzip_min_length 256;\
+             \n    gzip_comp_level 5;\
+             \n    gzip_types text/plain text/css text/javascript application/javascript application/json application/xml image/svg+xml;",
+        )?;
+        if !self.full {
+            w.write_str("\n    server_tokens off;\n    charset utf-8;")?;
+        }
+        w.write_str(
+            "\n\n    # Every response header is set here, at server level: an add_header in a location\
+             \n    # would drop all of these (nginx inherits add_header only when a block has none).",
+        )?;
+        for (name, value) in &s.headers {
+            write!(w, "\n    add_header {name} {value} always;")?;
+        }
+        if let Some(cache) = s.cache_control {
+            write!(w, "\n    add_header Cache-Control {cache};")?;
+        }
+        for name in &s.hide {
+            write!(w, "\n    proxy_hide_header {name};")?;
+        }
+        if s.static_files {
+            w.write_str("\n\n    location ~ /\\.(?!well-known) {\n        deny all;\n    }")?;
+        }
+        for l in &s.locations {
+            write_location(w, l)?;
+        }
+        w.write_str("\n}")
+    }
+}
+
+fn write_location(w: &mut impl Write, l: &LocationView<'_>) -> fmt::Result {
+    write!(w, "\n\n    location {}{} {{", l.modifier, l.path)?;
+    if let Some(size) = &l.body_size {
+        write!(w, "\n        client_max_body_size {size};")?;
+    }
+    if let Some((zone, burst)) = l.limit {
+        write!(w, "\n        limit_req zone={zone}")?;
+        if burst > 0 {
+            write!(w, " burst={burst}")?;
+        }
+        w.write_str(" nodelay;")?;
+    }
+    match &l.kind {
+        LocationKind::Proxy(p) => {
+            match &p.variable {
+                Some((var, value)) => write!(
+                    w,
+                    "\n        set {var} {value};\n        proxy_pass http://{var};"
+                )?,
+                None => write!(w, "\n        proxy_pass http://{};", p.upstream)?,
+            }
+            write!(
+                w,
+                "\n        proxy_http_version 1.1;\
+                 \n        proxy_set_header Host $host;\
+                 \n        proxy_set_header X-Real-IP $remote_addr;\
+                 \n        proxy_set_header X-Forwarded-For {};\
+                 \n        proxy_set_header X-Forwarded-Proto $scheme;\
+                 \n        proxy_set_header X-Forwarded-Host $host;\
+                 \n        proxy_set_header X-Forwarded-Port $server_port;",
+                p.forwarded_for
+            )?;
+            w.write_str(if p.websocket {
+                "\n        proxy_set_header Upgrade $http_upgrade;\
+                 \n        proxy_set_header Connection $stackdef_connection_upgrade;\
+                 \n        proxy_buffering off;"
+            } else {
+                "\n        proxy_set_header Connection \"\";"
+            })?;
+            for (name, value) in &p.headers {
+                write!(w, "\n        proxy_set_header {name} {value};")?;
+            }
+            write!(
+                w,
+                "\n        proxy_connect_timeout 5s;\
+                 \n        proxy_read_timeout {0};\
+                 \n        proxy_send_timeout {0};",
+                p.timeout
+            )?;
+        }
+        LocationKind::Spa(root) => write!(
+            w,
+            "\n        root {root};\n        try_files $uri /index.html;"
+        )?,
+        LocationKind::Assets(root) => {
+            write!(w, "\n        root {root};\n        try_files $uri =404;")?
+        }
+        LocationKind::Respond((code, text)) => write!(
+            w,
+            "\n        default_type text/plain;\n        return {code} {text};"
+        )?,
+        LocationKind::Redirect((code, to)) => write!(w, "\n        return {code} {to};")?,
+    }
+    w.write_str("\n    }")
 }
 
 /// The http block's body, rendered straight into the main file, indented one level on the way
@@ -177,7 +446,7 @@ impl std::fmt::Display for Indented<'_> {
             out: f,
             line_start: true,
         };
-        self.0.render_into(&mut out).map_err(|_| std::fmt::Error)
+        self.0.write(&mut out)
     }
 }
 
@@ -288,9 +557,9 @@ fn render_with(stack: &Stack, proxy: &Proxy, bootstrap: bool) -> Result<String> 
             connections,
             body: Indented(&body),
         }
-        .render_into(&mut text)
+        .write(&mut text)
     } else {
-        body.render_into(&mut text)
+        body.write(&mut text)
     };
     rendered.map_err(|e| Error::Render(format!("nginx: {e}")))?;
     Ok(with_final_newline(text))

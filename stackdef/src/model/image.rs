@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use typed_builder::TypedBuilder;
+use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
 use crate::model::text::Text;
@@ -147,7 +147,7 @@ impl std::str::FromStr for Image {
 }
 
 /// How to build a service's image.
-#[derive(Debug, Clone, PartialEq, Eq, TypedBuilder)]
+#[derive(Debug, Clone, PartialEq, Eq, Builder)]
 pub struct Build {
     /// The build context, relative to the compose file (e.g. `..`).
     #[builder(setter(into))]

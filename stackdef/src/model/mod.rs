@@ -17,14 +17,18 @@ pub use proxy::{
 };
 #[doc(hidden)]
 pub use proxy::{host_name, uri_path};
+#[cfg(feature = "import")]
 pub(crate) use service::no_control;
 pub use service::{
     Command, Condition, DependsOn, Deploy, Hardening, HealthTest, Healthcheck, Logging, Mount,
     OptOut, PortMapping, Protocol, Resources, Restart, Service, ServiceNetwork,
 };
 pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
+#[cfg(feature = "import")]
 pub(crate) use text::unique_entries;
 pub use text::{ExtValue, Fallback, Part, Text};
+pub(crate) use units::format_duration;
+#[cfg(feature = "import")]
+pub(crate) use units::parse_duration;
 pub use units::{ByteSize, Cpus, Port, PortRange};
-pub(crate) use units::{format_duration, parse_duration};
 pub use wire::{CERTBOT, CERTBOT_WEBROOT, LETSENCRYPT};

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use typed_builder::TypedBuilder;
+use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
 use crate::model::image::Source;
@@ -238,7 +238,7 @@ pub enum HealthTest {
 }
 
 /// A container healthcheck.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, TypedBuilder)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Builder)]
 pub struct Healthcheck {
     /// The test.
     pub test: HealthTest,
@@ -341,7 +341,7 @@ pub enum Restart {
 }
 
 /// CPU and memory amounts for `deploy.resources`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, TypedBuilder)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Builder)]
 pub struct Resources {
     /// CPUs.
     #[builder(default, setter(strip_option))]
@@ -352,7 +352,7 @@ pub struct Resources {
 }
 
 /// `deploy:` settings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, TypedBuilder)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Builder)]
 pub struct Deploy {
     /// Number of containers.
     #[builder(default, setter(strip_option))]
@@ -407,7 +407,7 @@ impl From<NetworkName> for ServiceNetwork {
 }
 
 /// One service of a stack.
-#[derive(Debug, Clone, PartialEq, TypedBuilder)]
+#[derive(Debug, Clone, PartialEq, Builder)]
 #[builder(field_defaults(default))]
 pub struct Service {
     /// The service name (its key and its host name).

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use typed_builder::TypedBuilder;
+use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
 use crate::model::env::EnvVar;
@@ -47,7 +47,7 @@ impl fmt::Display for Subnet {
 }
 
 /// A network declared by the stack.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, TypedBuilder)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Builder)]
 #[builder(field_defaults(default))]
 pub struct Network {
     /// The key under `networks:`.
@@ -76,7 +76,7 @@ impl Network {
 }
 
 /// A named volume declared by the stack.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, TypedBuilder)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Builder)]
 #[builder(field_defaults(default))]
 pub struct Volume {
     /// The key under `volumes:`.
@@ -120,7 +120,7 @@ pub struct Secret {
 }
 
 /// A whole stack: what one compose file describes.
-#[derive(Debug, Clone, PartialEq, TypedBuilder)]
+#[derive(Debug, Clone, PartialEq, Builder)]
 #[builder(field_defaults(default))]
 pub struct Stack {
     /// The compose project name.

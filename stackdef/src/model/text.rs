@@ -209,14 +209,17 @@ impl serde::Serialize for ExtValue {
     }
 }
 
+#[cfg(feature = "import")]
 impl<'de> serde::Deserialize<'de> for ExtValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ExtVisitor)
     }
 }
 
+#[cfg(feature = "import")]
 struct ExtVisitor;
 
+#[cfg(feature = "import")]
 impl<'de> serde::de::Visitor<'de> for ExtVisitor {
     type Value = ExtValue;
 
@@ -260,6 +263,7 @@ impl<'de> serde::de::Visitor<'de> for ExtVisitor {
 
 /// A mapping's entries in order; a key that appears twice is an error (readers disagree on
 /// which value wins, and the emitter refuses to write one).
+#[cfg(feature = "import")]
 pub(crate) fn unique_entries<'de, A, T>(mut a: A) -> Result<Vec<(String, T)>, A::Error>
 where
     A: serde::de::MapAccess<'de>,

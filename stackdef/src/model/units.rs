@@ -89,6 +89,7 @@ impl PortRange {
         self.start.get() <= port && port <= self.end.get()
     }
 
+    #[cfg(feature = "import")]
     pub(crate) fn parse(field: &str, s: &str) -> Result<Self> {
         let num = |p: &str| {
             p.parse::<u16>()
@@ -147,6 +148,7 @@ impl ByteSize {
         self.0
     }
 
+    #[cfg(feature = "import")]
     pub(crate) fn parse(field: &str, s: &str) -> Result<Self> {
         let t = s.trim().to_ascii_lowercase();
         let t = t.strip_suffix('b').unwrap_or(&t);
@@ -196,6 +198,7 @@ impl Cpus {
         self.0
     }
 
+    #[cfg(feature = "import")]
     pub(crate) fn parse(field: &str, s: &str) -> Result<Self> {
         let bad = || Error::invalid(field, s, "expected a CPU count such as `0.5` or `2`");
         let (int, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -255,6 +258,7 @@ pub(crate) fn format_duration(field: &str, d: Duration) -> Result<String> {
 }
 
 /// Parses compose's duration syntax (`1m30s`, `10s`, `1h`, `250ms`, `3us`).
+#[cfg(feature = "import")]
 pub(crate) fn parse_duration(field: &str, s: &str) -> Result<Duration> {
     let bad = || {
         Error::invalid(
@@ -291,7 +295,8 @@ pub(crate) fn parse_duration(field: &str, s: &str) -> Result<Duration> {
     Ok(Duration::new(secs, (total % 1_000_000) as u32 * 1000))
 }
 
-#[cfg(test)]
+// the tests read compose notation, which the `import` feature parses
+#[cfg(all(test, feature = "import"))]
 mod tests {
     use super::*;
 

@@ -3,9 +3,14 @@
 //! Field order here is key order in the emitted file. Union forms (short and long syntax) are
 //! `untagged` enums so that hand-written files in either style import.
 
+// the forms that only hand-written files use are read by the `import` feature alone
+#![cfg_attr(not(feature = "import"), allow(dead_code))]
+
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "import")]
+use serde::Deserialize;
+use serde::Serialize;
 
 use crate::emit::yaml::Str;
 use crate::model::ExtValue;
@@ -37,6 +42,7 @@ impl<T: Serialize> Serialize for Ordered<T> {
     }
 }
 
+#[cfg(feature = "import")]
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<T>(std::marker::PhantomData<T>);
@@ -57,7 +63,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
 }
 
 /// Any YAML scalar, read as text (`retries: 5`, `cpus: 0.5`, `memory: 512m`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum Scalar {
     Str(Str),
@@ -78,7 +85,8 @@ impl fmt::Display for Scalar {
 }
 
 /// A string or a list of strings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum OneOrMany {
     One(Str),
@@ -86,7 +94,8 @@ pub(crate) enum OneOrMany {
 }
 
 /// `KEY=value` list or `KEY: value` mapping (environment, labels, build args).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum Pairs {
     List(Vec<Str>),
@@ -95,7 +104,8 @@ pub(crate) enum Pairs {
 
 /// The whole file. The emitter writes `services` through a type of its own that builds each
 /// service's document as it is written; the importer reads them into `Ordered<ServiceDoc>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 pub(crate) struct File<S = Ordered<ServiceDoc>> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Str>,
@@ -113,7 +123,8 @@ pub(crate) struct File<S = Ordered<ServiceDoc>> {
     pub extra: Ordered<ExtValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum BuildDoc {
     Context(Str),
@@ -128,7 +139,8 @@ pub(crate) enum BuildDoc {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum PortDoc {
     Number(u32),
@@ -146,13 +158,15 @@ pub(crate) enum PortDoc {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 pub(crate) struct TmpfsOpts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<Scalar>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum MountDoc {
     Short(Str),
@@ -169,21 +183,24 @@ pub(crate) enum MountDoc {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServiceNetworkDoc {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<Str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum NetworksDoc {
     List(Vec<Str>),
     Map(Ordered<Option<ServiceNetworkDoc>>),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DependDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,14 +209,16 @@ pub(crate) struct DependDoc {
     pub restart: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(untagged)]
 pub(crate) enum DependsDoc {
     List(Vec<Str>),
     Map(Ordered<DependDoc>),
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HealthDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,7 +237,8 @@ pub(crate) struct HealthDoc {
     pub disable: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ResourcesDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,7 +247,8 @@ pub(crate) struct ResourcesDoc {
     pub memory: Option<Scalar>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ResourceSetDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,7 +257,8 @@ pub(crate) struct ResourceSetDoc {
     pub reservations: Option<ResourcesDoc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeployDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,7 +267,8 @@ pub(crate) struct DeployDoc {
     pub resources: Option<ResourceSetDoc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LoggingDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -254,7 +277,8 @@ pub(crate) struct LoggingDoc {
     pub options: Ordered<Scalar>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 pub(crate) struct ServiceDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Str>,
@@ -318,13 +342,15 @@ pub(crate) struct ServiceDoc {
     pub extra: Ordered<ExtValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SubnetDoc {
     pub subnet: Str,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IpamDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,7 +359,8 @@ pub(crate) struct IpamDoc {
     pub config: Vec<SubnetDoc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NetworkDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -348,7 +375,8 @@ pub(crate) struct NetworkDoc {
     pub ipam: Option<IpamDoc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VolumeDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -361,7 +389,8 @@ pub(crate) struct VolumeDoc {
     pub external: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecretDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]

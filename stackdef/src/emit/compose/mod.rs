@@ -1,6 +1,7 @@
 //! The compose emitter: model → compose serde types → YAML, and back ([`parse`]).
 
 mod doc;
+#[cfg(feature = "import")]
 mod import;
 
 use std::time::Duration;
@@ -10,6 +11,7 @@ use doc::{
     NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourceSetDoc, ResourcesDoc,
     Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc, TmpfsOpts, VolumeDoc,
 };
+#[cfg(feature = "import")]
 pub use import::{parse, parse_named};
 
 use crate::emit::yaml::{self, Str};

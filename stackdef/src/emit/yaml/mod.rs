@@ -9,6 +9,7 @@
 mod writer;
 
 use serde::Serialize;
+#[cfg(feature = "import")]
 use serde::de::DeserializeOwned;
 #[cfg(debug_assertions)]
 use serde_yaml::Value;
@@ -17,8 +18,8 @@ use crate::error::{Error, Result};
 
 /// A string the YAML writer quotes whenever a YAML 1.1 reader would misread it plain. The
 /// compose document types use it for every string they write.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "import", derive(serde::Deserialize), serde(transparent))]
 pub(crate) struct Str(pub String);
 
 impl std::ops::Deref for Str {
@@ -36,6 +37,7 @@ impl From<String> for Str {
 
 impl Str {
     /// The string.
+    #[cfg(feature = "import")]
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
@@ -135,6 +137,7 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// Parses a YAML document into `T`; errors carry the line and column.
+#[cfg(feature = "import")]
 pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
     serde_yaml::from_str(text).map_err(yaml_err)
 }
@@ -235,7 +238,7 @@ mod tests {
                 "{plain} quoted in\n{out}"
             );
         }
-        let back: Vec<String> = from_str(&out).unwrap();
+        let back: Vec<String> = serde_yaml::from_str(&out).unwrap();
         assert_eq!(back, values);
     }
 
@@ -287,7 +290,7 @@ mod tests {
             let mut out = String::new();
             writer::scalar(&mut out, value);
             assert_eq!(out, written, "{value:?}");
-            let back: String = from_str(&out).unwrap();
+            let back: String = serde_yaml::from_str(&out).unwrap();
             assert_eq!(back, value, "{out}");
         }
     }
@@ -341,7 +344,7 @@ mod tests {
             f64::MIN_POSITIVE,
         ] {
             let out = to_string(&V::List(vec![V::Float(x)])).unwrap();
-            let back: Vec<f64> = from_str(&out).unwrap();
+            let back: Vec<f64> = serde_yaml::from_str(&out).unwrap();
             assert_eq!(back, [x], "{out}");
             // YAML 1.1 needs a dot to see a float
             assert!(out.contains('.'), "{out}");
