@@ -4,7 +4,8 @@
 //! docker-compose 1.29 reads YAML 1.1, where plain scalars such as `22:22` (base 60), `no`
 //! (a boolean), `<<` (merge) or `2024-01-01` (a date) are not strings, while serde_yaml quotes by
 //! YAML 1.2 rules only. The writer quotes by both, and writes straight into the output string.
-//! Debug builds (every test) parse each document back and compare it with what was meant.
+//! Debug builds with the `import` feature (every test here) parse each document back and compare
+//! it with what was meant.
 
 mod writer;
 
@@ -12,6 +13,7 @@ use serde::Serialize;
 #[cfg(feature = "import")]
 use serde::de::DeserializeOwned;
 #[cfg(debug_assertions)]
+#[cfg(feature = "import")]
 use serde_yaml::Value;
 
 use crate::error::{Error, Result};
@@ -96,15 +98,17 @@ pub(crate) fn to_string_after<T: Serialize>(head: String, value: &T) -> Result<S
     let mut out = head;
     let start = out.len();
     writer::write(&mut out, value).map_err(|e| Error::Yaml(e.0))?;
-    #[cfg(debug_assertions)]
+    #[cfg(all(debug_assertions, feature = "import"))]
     verify(value, &out[start..])?;
-    #[cfg(not(debug_assertions))]
+    #[cfg(not(all(debug_assertions, feature = "import")))]
     let _ = start;
     Ok(out)
 }
 
-/// Debug builds (and so every test) check that the document reads back as meant.
-#[cfg(debug_assertions)]
+/// Debug builds that read YAML (the `import` feature, so every test of this repository) check
+/// that the document reads back as meant. A lean build (no serde_yaml) skips the check; the
+/// writer is proven by the test suite's property tests and real tools, not at users' run time.
+#[cfg(all(debug_assertions, feature = "import"))]
 fn verify<T: Serialize>(value: &T, out: &str) -> Result<()> {
     let meant = serde_yaml::to_value(value).map_err(yaml_err)?;
     let read_back: Value = serde_yaml::from_str(out).map_err(yaml_err)?;
@@ -117,7 +121,7 @@ fn verify<T: Serialize>(value: &T, out: &str) -> Result<()> {
 }
 
 /// Equality of documents, where NaN equals NaN.
-#[cfg(debug_assertions)]
+#[cfg(all(debug_assertions, feature = "import"))]
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
@@ -142,6 +146,7 @@ pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
     serde_yaml::from_str(text).map_err(yaml_err)
 }
 
+#[cfg(feature = "import")]
 fn yaml_err(e: serde_yaml::Error) -> Error {
     Error::Yaml(e.to_string())
 }
