@@ -87,3 +87,13 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 cargo test --workspace --locked
+# Every feature combination stackdef offers builds, lints clean and passes its own tests (the
+# workspace run above unifies features, so each set is built alone here), and a build.rs user
+# with the default features builds its files as the README shows.
+for features in "" import dev-env diff import,dev-env import,diff dev-env,diff import,dev-env,diff; do
+  echo "== stackdef with features [$features]"
+  cargo clippy -q -p stackdef --all-targets --locked --no-default-features --features "$features" -- -D warnings
+  cargo test -q -p stackdef --locked --no-default-features --features "$features"
+done
+CARGO_TARGET_DIR=target/build-cost/suite cargo build -q --manifest-path benches/users/stackdef-user/Cargo.toml
+test -s benches/users/stackdef-user/deploy/docker-compose.yml && test -s benches/users/stackdef-user/deploy/nginx.conf

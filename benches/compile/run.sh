@@ -6,6 +6,8 @@
 #   edit:  the user changes one port and rebuilds (incremental, as `cargo build` does);
 #   full:  the binary's crate compiled from scratch (CARGO_INCREMENTAL=0), dependencies built.
 # Usage: benches/compile/run.sh [N=500] [R=5]
+#   STACKDEF_BENCH_PROFILE: profile lines of the bench crate's Cargo.toml (default: none, the
+#   README's recommendation), e.g. "[profile.dev.build-override]<newline>opt-level = 3"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-500}
@@ -21,8 +23,7 @@ publish = false
 [dependencies]
 stackdef = { path = "$PWD/stackdef" }
 [workspace]
-[profile.dev.build-override]
-opt-level = 3
+${STACKDEF_BENCH_PROFILE-}
 TOML
 python3 - "$n" "$dir" <<'PY'
 import sys
