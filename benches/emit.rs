@@ -22,7 +22,7 @@ fn validate_and_emit(bencher: divan::Bencher, n: usize) {
 fn validate_and_compose(bencher: divan::Bencher, n: usize) {
     let stack = synthetic::stack(n).expect("stack");
     bencher.bench_local(|| {
-        stackdef::emit::compose::to_yaml(divan::black_box(&stack))
+        stackdef::emit::compose::to_yaml(&stackdef::validate(divan::black_box(&stack)).unwrap())
             .expect("emit")
             .len()
     });
@@ -33,7 +33,8 @@ fn validate_and_compose(bencher: divan::Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = 20)]
 fn serde_yaml_floor(bencher: divan::Bencher, n: usize) {
     let stack = synthetic::stack(n).expect("stack");
-    let yaml = stackdef::emit::compose::to_yaml(&stack).expect("emit");
+    let yaml =
+        stackdef::emit::compose::to_yaml(&stackdef::validate(&stack).unwrap()).expect("emit");
     let value: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("parse");
     bencher.bench_local(|| serde_yaml::to_string(divan::black_box(&value)).expect("serialize"));
 }
@@ -63,13 +64,13 @@ fn parts(bencher: divan::Bencher, n: usize) {
     let part = std::env::var("STACKDEF_PART").unwrap_or_default();
     bencher.bench_local(|| match part.as_str() {
         "validate" => stackdef::validate(&stack).map(|_| 0).unwrap_or(0),
-        "compose" => stackdef::emit::compose::to_yaml(&stack)
+        "compose" => stackdef::emit::compose::to_yaml(&stackdef::validate(&stack).unwrap())
             .map(|s| s.len())
             .unwrap_or(0),
-        "nginx" => stackdef::emit::nginx::to_files(&stack)
+        "nginx" => stackdef::emit::nginx::to_files(&stackdef::validate(&stack).unwrap())
             .map(|f| f.len())
             .unwrap_or(0),
-        "env" => stackdef::emit::env::to_template(&stack, ".env")
+        "env" => stackdef::emit::env::to_template(&stackdef::validate(&stack).unwrap(), ".env")
             .map(|s| s.len())
             .unwrap_or(0),
         _ => 0,

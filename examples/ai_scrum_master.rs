@@ -81,7 +81,7 @@ pub fn development() -> Result<Stack, Error> {
     stack
         .volumes
         .retain(|v| v.name != stackdef::CERTBOT_WEBROOT && v.name != stackdef::LETSENCRYPT);
-    stackdef::validate(&stack).map_err(Error::InvalidStack)?;
+    stackdef::validate(&stack)?;
     Ok(stack)
 }
 

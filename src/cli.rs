@@ -101,7 +101,10 @@ fn run_with(variants: &[Variant], args: &Args) -> Result<bool, Error> {
             return check_env(&stack, file);
         }
         if let Some(file) = &args.dev_env {
-            write::write_private(file, &stackdef::emit::env::to_dev_env(&stack)?)?;
+            write::write_private(
+                file,
+                &stackdef::emit::env::to_dev_env(&stackdef::validate(&stack)?)?,
+            )?;
             println!("wrote {} (mode 0600) with fresh secrets", file.display());
             return Ok(true);
         }

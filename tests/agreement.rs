@@ -307,7 +307,7 @@ fn stack_macro_errors_equal_validate_messages() {
     let (mut refused, mut disagree) = (0, Vec::new());
     for (i, c) in cases.iter().enumerate() {
         let expected: BTreeSet<String> = match stackdef::validate(&c.stack) {
-            Ok(()) => BTreeSet::new(),
+            Ok(_) => BTreeSet::new(),
             Err(d) => d.into_iter().map(|d| d.message).collect(),
         };
         refused += usize::from(!expected.is_empty());

@@ -624,7 +624,7 @@ fn ai_scrum_master_development_runs() {
     // the development env file `--dev-env` writes, instead of the filled template
     std::fs::write(
         &d.env_file,
-        stackdef::emit::env::to_dev_env(&d.stack).unwrap(),
+        stackdef::emit::env::to_dev_env(&stackdef::validate(&d.stack).unwrap()).unwrap(),
     )
     .unwrap();
     d.first_up();
@@ -719,7 +719,7 @@ fn a_route_to_a_udp_only_port_never_answers() {
     assert!(stackdef::validate(&refused).is_err());
 
     let work = support::scratch("engine-udp-route");
-    let compose = stackdef::emit::compose::to_yaml(&twin).unwrap();
+    let compose = stackdef::emit::compose::to_yaml(&stackdef::validate(&twin).unwrap()).unwrap();
     assert!(compose.contains("127.0.0.1:18000:8000/tcp"), "{compose}");
     std::fs::write(work.join("twin.yml"), &compose).unwrap();
     std::fs::write(
@@ -728,7 +728,9 @@ fn a_route_to_a_udp_only_port_never_answers() {
     )
     .unwrap();
     std::fs::write(work.join(".env"), "").unwrap();
-    let conf = stackdef::emit::nginx::to_conf(&twin, &twin.proxies[0]).unwrap();
+    let conf =
+        stackdef::emit::nginx::to_conf(&stackdef::validate(&twin).unwrap(), &twin.proxies[0])
+            .unwrap();
     std::fs::write(work.join("nginx.conf"), conf).unwrap();
     std::fs::create_dir_all(work.join("logs")).unwrap();
     let prefix = work.to_string_lossy().into_owned();
@@ -785,7 +787,7 @@ fn an_official_image_needs_its_capabilities() {
     assert!(format!("{err:?}").contains("entrypoint needs these capabilities"));
 
     let work = support::scratch("engine-capabilities");
-    let yaml = stackdef::emit::compose::to_yaml(&twin).unwrap();
+    let yaml = stackdef::emit::compose::to_yaml(&stackdef::validate(&twin).unwrap()).unwrap();
     let block: String = ["    cap_add:\n"]
         .into_iter()
         .map(str::to_owned)

@@ -17,7 +17,11 @@ use stackdef::emit::env::{EnvProblemKind, Profile, check_env_file, read_value, t
 use stackdef::{EnvSpec, EnvVar, Error, Stack};
 
 fn template() -> String {
-    to_template(&inctra::stack().unwrap(), ".env.prod").unwrap()
+    to_template(
+        &stackdef::validate(&inctra::stack().unwrap()).unwrap(),
+        ".env.prod",
+    )
+    .unwrap()
 }
 
 /// The template with every empty value filled in, as an operator would.
@@ -48,12 +52,20 @@ fn docker_compose_reads_every_variable_from_the_filled_template() {
     let v1 = ComposeOptions {
         target: ComposeTarget::DockerCompose1,
     };
-    std::fs::write(&file, compose::to_yaml_with(&stack, v1).unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        compose::to_yaml_with(&stackdef::validate(&stack).unwrap(), v1).unwrap(),
+    )
+    .unwrap();
     let env = dir.join(".env.prod");
     std::fs::write(&env, filled()).unwrap();
     support::check_docker_compose(&file, &env);
     let spec = dir.join("spec.yml");
-    std::fs::write(&spec, compose::to_yaml(&stack).unwrap()).unwrap();
+    std::fs::write(
+        &spec,
+        compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap(),
+    )
+    .unwrap();
     support::check_compose_v2(&spec, &env);
 }
 
@@ -75,7 +87,7 @@ fn interpolated(yaml: &str) -> std::collections::BTreeSet<String> {
 #[test]
 fn compose_and_template_name_the_same_variables() {
     let stack = inctra::stack().unwrap();
-    let used = interpolated(&compose::to_yaml(&stack).unwrap());
+    let used = interpolated(&compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap());
     let declared: std::collections::BTreeSet<String> = template()
         .lines()
         .filter(|l| !l.starts_with('#') && l.contains('='))
@@ -107,7 +119,7 @@ fn hostile_values_read_back_exactly_in_compose_and_shell() {
         let stack = one_var_stack(value).unwrap_or_else(|e| panic!("{value:?}: {e}"));
         let env = dir.join("hostile.env");
         // the template writes the default; an operator's file holds the same line
-        let line = to_template(&stack, ".env")
+        let line = to_template(&stackdef::validate(&stack).unwrap(), ".env")
             .unwrap()
             .lines()
             .find(|l| l.starts_with("V="))
@@ -169,7 +181,7 @@ fn hostile_values_read_back_exactly_in_compose_and_shell() {
 
 fn problems(text: &str, profile: Profile) -> Vec<(String, EnvProblemKind)> {
     match check_env_file(&inctra::stack().unwrap(), text, profile) {
-        Ok(()) => Vec::new(),
+        Ok(_) => Vec::new(),
         Err(p) => p.into_iter().map(|p| (p.variable, p.kind)).collect(),
     }
 }
@@ -281,8 +293,11 @@ fn development_env_has_fresh_valid_secrets_and_mode_0600() {
     let stack = inctra::stack().unwrap();
     let dir = support::scratch("env-dev");
     let path = dir.join(".env");
-    stackdef::write::write_private(&path, &stackdef::emit::env::to_dev_env(&stack).unwrap())
-        .unwrap();
+    stackdef::write::write_private(
+        &path,
+        &stackdef::emit::env::to_dev_env(&stackdef::validate(&stack).unwrap()).unwrap(),
+    )
+    .unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -294,7 +309,7 @@ fn development_env_has_fresh_valid_secrets_and_mode_0600() {
             .unwrap()
             .to_owned()
     };
-    let again = stackdef::emit::env::to_dev_env(&stack).unwrap();
+    let again = stackdef::emit::env::to_dev_env(&stackdef::validate(&stack).unwrap()).unwrap();
     assert_ne!(secret(&text), secret(&again), "fresh secrets each time");
     assert!(secret(&text).len() >= 32);
     // never over an existing file: it may hold real secrets
@@ -360,7 +375,7 @@ fn url_variables_accept_a_scheme_with_a_driver() {
 #[test]
 fn development_env_fills_required_values_with_a_placeholder_production_refuses() {
     let stack = ai_scrum_master::development().unwrap();
-    let text = stackdef::emit::env::to_dev_env(&stack).unwrap();
+    let text = stackdef::emit::env::to_dev_env(&stackdef::validate(&stack).unwrap()).unwrap();
     let id = text
         .lines()
         .find_map(|l| l.strip_prefix("GITHUB_CLIENT_ID="))

@@ -65,7 +65,11 @@ fn compose_files_pass_schema_and_docker_compose() {
         for v in &variants {
             let stack = (v.stack)().unwrap();
             let spec = dir.join("spec.yml");
-            std::fs::write(&spec, compose::to_yaml(&stack).unwrap()).unwrap();
+            std::fs::write(
+                &spec,
+                compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap(),
+            )
+            .unwrap();
             support::check_compose_schema(&spec);
             // docker-compose checks that build contexts exist, as they do in the app's repository
             for svc in &stack.services {
@@ -77,9 +81,15 @@ fn compose_files_pass_schema_and_docker_compose() {
             let v1 = ComposeOptions {
                 target: ComposeTarget::DockerCompose1,
             };
-            std::fs::write(&legacy, compose::to_yaml_with(&stack, v1).unwrap()).unwrap();
+            std::fs::write(
+                &legacy,
+                compose::to_yaml_with(&stackdef::validate(&stack).unwrap(), v1).unwrap(),
+            )
+            .unwrap();
             let env = dir.join("filled.env");
-            let template = stackdef::emit::env::to_template(&stack, ".env").unwrap();
+            let template =
+                stackdef::emit::env::to_template(&stackdef::validate(&stack).unwrap(), ".env")
+                    .unwrap();
             std::fs::write(&env, support::fill_env(&template)).unwrap();
             support::check_compose_v2(&spec, &env);
             support::check_docker_compose(&legacy, &env);
@@ -97,7 +107,11 @@ fn compose_lint_finds_only_what_opt_outs_explain() {
         for (i, v) in variants.iter().enumerate() {
             let stack = (v.stack)().unwrap();
             let file = dir.join(format!("compose-{i}.yml"));
-            std::fs::write(&file, compose::to_yaml(&stack).unwrap()).unwrap();
+            std::fs::write(
+                &file,
+                compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap(),
+            )
+            .unwrap();
             let mut found: Vec<(String, String)> = support::compose_lint(&file)
                 .into_iter()
                 .filter(|(_, _, severity)| severity != "low" && severity != "info")
@@ -122,7 +136,11 @@ fn compose_lint_finds_only_what_opt_outs_explain() {
             );
             // with the exclusions stackdef writes, compose-lint itself finds nothing left
             let config = dir.join(format!("lint-{i}.yml"));
-            std::fs::write(&config, compose::lint_config(&stack).unwrap()).unwrap();
+            std::fs::write(
+                &config,
+                compose::lint_config(&stackdef::validate(&stack).unwrap()).unwrap(),
+            )
+            .unwrap();
             let left: Vec<_> = support::compose_lint_with(&file, Some(&config))
                 .into_iter()
                 .filter(|(_, _, severity)| severity != "low" && severity != "info")

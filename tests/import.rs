@@ -40,10 +40,13 @@ fn import_round_trips(guide: &str) {
         let name = ProjectName::new(format!("guide{i}")).unwrap();
         let stack = compose::parse_named(file, name)
             .unwrap_or_else(|e| panic!("{guide} block {i} does not import: {e}\n{file}"));
-        let yaml = compose::to_yaml(&stack).unwrap();
+        let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
         let back = compose::parse(&yaml).unwrap();
         assert_eq!(back, stack, "{guide} block {i}");
-        assert_eq!(compose::to_yaml(&back).unwrap(), yaml);
+        assert_eq!(
+            compose::to_yaml(&stackdef::validate(&back).unwrap()).unwrap(),
+            yaml
+        );
         let dir = support::scratch(&format!("import-{guide}-{i}"));
         std::fs::write(dir.join("compose.yml"), &yaml).unwrap();
         support::check_compose_schema(&dir.join("compose.yml"));
@@ -65,7 +68,7 @@ fn unknown_fields_are_refused_and_extensions_kept() {
     );
     let text = "name: x\nservices:\n  a:\n    image: nginx\n    x-owner: team\nx-common:\n  a: [1, true, null, 'no']\n";
     let stack = compose::parse(text).unwrap();
-    let yaml = compose::to_yaml(&stack).unwrap();
+    let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
     assert!(yaml.contains("x-owner: team"));
     assert_eq!(compose::parse(&yaml).unwrap(), stack);
 }
@@ -92,7 +95,7 @@ fn hostile_values_read_back_exactly() {
         // labels are plain text: no control characters (validate() refuses them)
         let label: String = value.chars().filter(|c| !c.is_control()).collect();
         a.labels = vec![(format!("k{}k", label.replace('=', "-")), label)];
-        let yaml = compose::to_yaml(&stack).unwrap();
+        let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
         let back = compose::parse(&yaml).unwrap_or_else(|e| panic!("{value:?}: {e}\n{yaml}"));
         assert_eq!(back, stack, "{value:?}\n{yaml}");
     }
@@ -100,7 +103,10 @@ fn hostile_values_read_back_exactly() {
 
 /// The one diagnostic `validate()` gives for a stack whose only problem is a field's value.
 fn refused_value(stack: &stackdef::Stack) -> String {
-    match compose::to_yaml(stack) {
+    match stackdef::validate(stack)
+        .map(|_| ())
+        .map_err(Error::InvalidStack)
+    {
         Err(Error::InvalidStack(d)) => {
             assert_eq!(d.len(), 1, "{d:?}");
             assert_eq!(d[0].class, stackdef::check::DefectClass::InvalidValue);
@@ -121,7 +127,7 @@ fn control_characters_in_plain_fields_are_refused_by_validate() {
     );
     stack.service_mut("a").unwrap().labels.clear();
     stack.service_mut("a").unwrap().user = Some("root\0".into());
-    assert!(compose::to_yaml(&stack).is_err());
+    assert!(stackdef::validate(&stack).is_err());
 }
 
 /// Found by the property test: a label key holding `=` (or empty) cannot be written as
@@ -212,7 +218,7 @@ fn hardening_comes_in_as_the_file_has_it() {
     assert_eq!(locked.security_opt, ["label=disable"]);
     assert!(locked.cap_drop.is_empty());
     assert_eq!(locked.cap_add, ["CHOWN"]);
-    let yaml = compose::to_yaml(&stack).unwrap();
+    let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
     let again = compose::parse(&yaml).unwrap();
     assert_eq!(again, stack);
     let dir = support::scratch("import-hardening");
@@ -230,6 +236,7 @@ fn hardening_comes_in_as_the_file_has_it() {
     let mut mine = stack.clone();
     mine.services[0].hardening.keep_default_capabilities =
         Some("the image's entrypoint chowns $HOME".into());
-    let back = compose::parse(&compose::to_yaml(&mine).unwrap()).unwrap();
+    let back =
+        compose::parse(&compose::to_yaml(&stackdef::validate(&mine).unwrap()).unwrap()).unwrap();
     assert_eq!(back, mine);
 }

@@ -16,8 +16,9 @@ use support::nginx_parse::{Directive, parse};
 
 fn files() -> Vec<(String, String)> {
     let stack = inctra::stack().unwrap();
-    let mut files = nginx::to_files(&stack).unwrap();
-    let bootstrap = nginx::to_bootstrap_conf(&stack, &stack.proxies[0]).unwrap();
+    let mut files = nginx::to_files(&stackdef::validate(&stack).unwrap()).unwrap();
+    let bootstrap =
+        nginx::to_bootstrap_conf(&stackdef::validate(&stack).unwrap(), &stack.proxies[0]).unwrap();
     files.push(("nginx-bootstrap.conf".into(), bootstrap));
     files
 }
@@ -201,7 +202,7 @@ fn hostile_strings_never_add_a_directive() {
         stack.proxies[0].servers[0]
             .routes
             .push(Route::respond("/health", 200, value.as_str()).unwrap());
-        parse(&nginx::to_files(&stack).unwrap()[0].1).unwrap()
+        parse(&nginx::to_files(&stackdef::validate(&stack).unwrap()).unwrap()[0].1).unwrap()
     };
     let shape = baseline(Quoted::new("benign").unwrap()).shape();
     let (mut accepted, mut refused) = (0, 0);
@@ -266,12 +267,16 @@ fn target_version_decides_directives() {
         Placement::Service(ServiceName::from_static("api")),
         proxy_route(),
     );
-    let old = nginx::to_files(&stack).unwrap()[0].1.clone();
+    let old = nginx::to_files(&stackdef::validate(&stack).unwrap()).unwrap()[0]
+        .1
+        .clone();
     assert!(old.contains("resolver 127.0.0.11"));
     assert!(old.contains("set $stackdef_api_8000 api:8000;"), "{old}");
     stack.proxies[0].version = NginxVersion::MAINLINE_1_27;
     stack.proxies[0].servers[0].tls = Tls::LetsEncrypt;
-    let new = nginx::to_files(&stack).unwrap()[0].1.clone();
+    let new = nginx::to_files(&stackdef::validate(&stack).unwrap()).unwrap()[0]
+        .1
+        .clone();
     assert!(new.contains("server api:8000 resolve;"), "{new}");
     assert!(
         new.contains("http2 on;") && !new.contains("ssl_session_tickets"),
@@ -293,7 +298,11 @@ fn service_placement_passes_nginx_t() {
     let stack = small_stack(Placement::Service(ServiceName::from_static("api")), route);
     let dir = support::scratch("nginx-service-placement");
     let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, &nginx::to_files(&stack).unwrap()[0].1).unwrap();
+    std::fs::write(
+        &conf,
+        &nginx::to_files(&stackdef::validate(&stack).unwrap()).unwrap()[0].1,
+    )
+    .unwrap();
     let (ok, out) = support::run(
         std::process::Command::new("unshare")
             .args(["--mount", "--net", "--fork", "nginx", "-t", "-q", "-c"])
@@ -311,7 +320,10 @@ fn a_route_to_an_unpublished_port_is_refused() {
         Placement::Host,
         Route::proxy("/x/", ServiceName::from_static("api"), 9000).unwrap(),
     );
-    match nginx::to_files(&stack) {
+    match stackdef::validate(&stack)
+        .map(|_| ())
+        .map_err(Error::InvalidStack)
+    {
         Err(Error::InvalidStack(d)) => assert_eq!(
             d[0].message,
             "route `/x/` targets port 9000 of `api`, which it does not publish; a proxy on the host reaches services through published ports"
@@ -361,7 +373,7 @@ fn a_proxy_service_is_wired_into_compose() {
     };
     std::fs::write(
         &file,
-        stackdef::emit::compose::to_yaml_with(&stack, v1).unwrap(),
+        stackdef::emit::compose::to_yaml_with(&stackdef::validate(&stack).unwrap(), v1).unwrap(),
     )
     .unwrap();
     support::check_compose_schema(&file);
@@ -369,7 +381,11 @@ fn a_proxy_service_is_wired_into_compose() {
     std::fs::write(&env, "").unwrap();
     support::check_docker_compose(&file, &env);
     let spec = dir.join("spec.yml");
-    std::fs::write(&spec, stackdef::emit::compose::to_yaml(&stack).unwrap()).unwrap();
+    std::fs::write(
+        &spec,
+        stackdef::emit::compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap(),
+    )
+    .unwrap();
     support::check_compose_v2(&spec, &env);
     let yaml = std::fs::read_to_string(&file).unwrap();
     assert!(

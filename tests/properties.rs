@@ -108,7 +108,10 @@ fn stack() -> impl Strategy<Value = Stack> {
 
 /// Emits `stack`; an error must be a typed error naming a field of a service.
 fn emit_or_refuse(stack: &Stack) -> Option<String> {
-    match compose::to_yaml(stack) {
+    let result = stackdef::validate(stack)
+        .map_err(Error::InvalidStack)
+        .and_then(|valid| compose::to_yaml(&valid));
+    match result {
         Ok(yaml) => Some(yaml),
         Err(Error::Invalid { field, .. }) => {
             assert!(
@@ -143,7 +146,10 @@ fn compose_reads_back_as_the_stack_says() {
             let back =
                 compose::parse(&yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
             prop_assert_eq!(&back.services, &stack.services, "{}", yaml);
-            prop_assert_eq!(compose::to_yaml(&back).expect("re-emit"), yaml);
+            prop_assert_eq!(
+                compose::to_yaml(&stackdef::validate(&back).unwrap()).expect("re-emit"),
+                yaml
+            );
             Ok(())
         })
         .unwrap();
@@ -171,7 +177,11 @@ fn a_sample_passes_the_compose_schema_and_docker_compose() {
             let v1 = compose::ComposeOptions {
                 target: compose::ComposeTarget::DockerCompose1,
             };
-            std::fs::write(&path, compose::to_yaml_with(&stack, v1).expect("emits")).unwrap();
+            std::fs::write(
+                &path,
+                compose::to_yaml_with(&stackdef::validate(&stack).unwrap(), v1).expect("emits"),
+            )
+            .unwrap();
             files.push(path);
         }
     }
@@ -225,7 +235,8 @@ fn quoted_stack(file: &str, value: &Quoted) -> Stack {
 fn nginx_strings_never_add_a_directive() {
     let baseline = |value: &Quoted| {
         let stack = quoted_stack("nginx.conf", value);
-        parse(&stackdef::emit::nginx::to_files(&stack).unwrap()[0].1).unwrap()
+        parse(&stackdef::emit::nginx::to_files(&stackdef::validate(&stack).unwrap()).unwrap()[0].1)
+            .unwrap()
     };
     let shape = baseline(&Quoted::new("benign").unwrap()).shape();
     runner(3000)
@@ -266,7 +277,9 @@ fn a_sample_of_hostile_nginx_files_passes_nginx_t() {
             continue;
         };
         let stack = quoted_stack(&format!("p{written}.conf"), &q);
-        for (name, text) in stackdef::emit::nginx::to_files(&stack).unwrap() {
+        for (name, text) in
+            stackdef::emit::nginx::to_files(&stackdef::validate(&stack).unwrap()).unwrap()
+        {
             std::fs::write(dir.join(name), text).unwrap();
         }
         written += 1;
@@ -292,7 +305,8 @@ fn env_template_values_read_back_exactly() {
                     a.set_env(var.key(), var.text());
                     stack.services.push(a);
                     stack.env.push(var);
-                    let template = to_template(&stack, ".env").unwrap();
+                    let template =
+                        to_template(&stackdef::validate(&stack).unwrap(), ".env").unwrap();
                     let line = template.lines().find(|l| l.starts_with("V=")).unwrap();
                     prop_assert_eq!(read_value(&line[2..]), Some(s.clone()), "{}", line);
                     prop_assert_eq!(
@@ -444,7 +458,8 @@ fn pyyaml_reads_extension_values_as_written() {
             .services(vec![svc])
             .extensions(vec![("x-prop".into(), value.clone())])
             .build();
-        let yaml = compose::to_yaml(&stack).unwrap_or_else(|e| panic!("{e}: {value:?}"));
+        let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap())
+            .unwrap_or_else(|e| panic!("{e}: {value:?}"));
         let (yml, js) = (
             dir.join(format!("e{i}.yml")),
             dir.join(format!("e{i}.json")),
@@ -477,7 +492,8 @@ fn extension_keys_outside_x_or_twice_are_refused() {
             .extensions(ext)
             .build()
     };
-    let err = compose::to_yaml(&stack(vec![("services".into(), ExtValue::Null)])).unwrap_err();
+    let refused = |s: &Stack| Error::from(stackdef::validate(s).map(|_| ()).unwrap_err());
+    let err = refused(&stack(vec![("services".into(), ExtValue::Null)]));
     assert!(
         matches!(&err, Error::InvalidStack(d) if d[0].message.starts_with("invalid extensions `services`")),
         "{err}"
@@ -486,7 +502,7 @@ fn extension_keys_outside_x_or_twice_are_refused() {
         ("a".into(), ExtValue::Null),
         ("a".into(), ExtValue::Bool(true)),
     ]);
-    let err = compose::to_yaml(&stack(vec![("x-a".into(), twice)])).unwrap_err();
+    let err = refused(&stack(vec![("x-a".into(), twice)]));
     assert!(
         matches!(&err, Error::InvalidStack(d) if d[0].message.contains("`a`: this key appears twice")),
         "{err}"

@@ -30,7 +30,7 @@ fn stack(services: Vec<Service>) -> Stack {
 /// `validate()`'s messages for `stack`, which must fail.
 fn refused(stack: &Stack) -> Vec<String> {
     match stackdef::validate(stack) {
-        Ok(()) => panic!("validate() accepted the stack"),
+        Ok(_) => panic!("validate() accepted the stack"),
         Err(d) => d.into_iter().map(|d| d.message).collect(),
     }
 }
@@ -174,7 +174,8 @@ fn a_shell_command_is_run_by_a_shell() {
     );
     let mut api = service("api");
     api.command = Some(stackdef::Command::Shell("echo `date` && sleep 1".into()));
-    let yaml = stackdef::emit::compose::to_yaml(&stack(vec![api])).unwrap();
+    let yaml =
+        stackdef::emit::compose::to_yaml(&stackdef::validate(&stack(vec![api])).unwrap()).unwrap();
     assert!(
         yaml.contains("- /bin/sh\n    - -c\n    - echo `date` && sleep 1"),
         "{yaml}"

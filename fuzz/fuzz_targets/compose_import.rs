@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(stack) = compose::parse_named(text, "fuzz".parse().expect("name")) else {
         return;
     };
-    let Ok(yaml) = compose::to_yaml(&stack) else {
+    let Ok(valid) = stackdef::validate(&stack) else {
+        return;
+    };
+    let Ok(yaml) = compose::to_yaml(&valid) else {
         return;
     };
     let back = compose::parse(&yaml).expect("our own output imports");
@@ -20,5 +23,5 @@ fuzz_target!(|data: &[u8]| {
         back.services, stack.services,
         "emit → parse changed the services:\n{yaml}"
     );
-    assert_eq!(compose::to_yaml(&back).expect("emits again"), yaml);
+    assert_eq!(compose::to_yaml(&stackdef::validate(&back).unwrap()).expect("emits again"), yaml);
 });

@@ -93,13 +93,20 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Yaml(message) => write!(f, "yaml: {message}"),
-            Error::Render(message) => write!(f, "rendering a template: {message}"),
+            Error::Render(message) => write!(f, "rendering: {message}"),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// `validate(&stack)?` in a function returning [`Result`].
+impl From<Vec<Diagnostic>> for Error {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        Error::InvalidStack(diagnostics)
+    }
+}
 
 /// Shorthand for results in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

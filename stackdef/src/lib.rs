@@ -13,7 +13,7 @@ mod name;
 pub mod recipes;
 pub mod write;
 
-pub use check::{Diagnostic, validate};
+pub use check::{Diagnostic, Valid, validate};
 pub use error::{Error, Result};
 pub use model::*;
 pub use name::{

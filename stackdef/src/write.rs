@@ -73,7 +73,7 @@ fn plain_name(name: &str) -> Result<()> {
 
 /// Renders the files `plan` asks for; the stack is validated once, first.
 pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
+    let stack = &crate::check::validate(stack)?;
     let mut files = Vec::new();
     let mut push = |name: &str, content: String| -> Result<()> {
         plain_name(name)?;
@@ -91,10 +91,10 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
         Ok(())
     };
     if let Some((name, options)) = &plan.compose {
-        push(name, compose::yaml_of_valid(stack, *options)?)?;
+        push(name, compose::to_yaml_with(stack, *options)?)?;
     }
     if plan.nginx {
-        for (name, content) in nginx::files_of_valid(stack)? {
+        for (name, content) in nginx::to_files(stack)? {
             push(&name, content)?;
         }
     }
@@ -110,13 +110,13 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
                     "the stack has no proxy writing this file",
                 )
             })?;
-        push(name, nginx::bootstrap_of_valid(stack, proxy)?)?;
+        push(name, nginx::to_bootstrap_conf(stack, proxy)?)?;
     }
     if let Some((name, target)) = &plan.env_template {
-        push(name, env::template_of_valid(stack, target)?)?;
+        push(name, env::to_template(stack, target)?)?;
     }
     if let Some(name) = &plan.lint_config {
-        push(name, compose::lint_config_of_valid(stack)?)?;
+        push(name, compose::lint_config(stack)?)?;
     }
     for f in &plan.extra {
         if !f.content.starts_with(MARKER) {

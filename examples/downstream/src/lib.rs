@@ -91,9 +91,10 @@ mod tests {
     #[test]
     fn stack_builds_validates_and_emits() {
         let stack = super::stack().expect("the stack builds");
-        assert_eq!(stackdef::validate(&stack), Ok(()));
+        assert_eq!(stackdef::validate(&stack).map(|_| ()), Ok(()));
         assert!(stackdef::check::warnings(&stack).is_empty());
-        let yaml = stackdef::emit::compose::to_yaml(&stack).expect("emits");
+        let yaml =
+            stackdef::emit::compose::to_yaml(&stackdef::validate(&stack).unwrap()).expect("emits");
         assert!(yaml.contains("image: postgres:17-alpine"));
         assert!(yaml.contains("- POSTGRES_INITDB_ARGS=--data-checksums"));
         assert!(yaml.contains("- BROKER_URL=amqp://${MQ_USER:-reports}:${MQ_PASSWORD:?MQ_PASSWORD is required}@broker:5672//"));

@@ -77,8 +77,31 @@ pub(crate) fn diag(class: DefectClass, d: Defect<'_>) -> Diagnostic {
     }
 }
 
-/// Checks `stack` against every rule and returns all problems at once.
-pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
+/// A stack that passed [`validate`]: the emitters take one, so no file is written from a stack
+/// that was not checked. Only [`validate`] makes it; it reads as the [`Stack`] it borrows.
+#[derive(Debug, Clone, Copy)]
+pub struct Valid<'a> {
+    stack: &'a Stack,
+}
+
+impl<'a> Valid<'a> {
+    /// The checked stack.
+    pub fn stack(self) -> &'a Stack {
+        self.stack
+    }
+}
+
+impl std::ops::Deref for Valid<'_> {
+    type Target = Stack;
+    fn deref(&self) -> &Stack {
+        self.stack
+    }
+}
+
+/// Checks `stack` against every rule and returns all problems at once, or the stack as
+/// [`Valid`]. With `?` in a function returning [`crate::Result`], the problems become
+/// [`crate::Error::InvalidStack`].
+pub fn validate(stack: &Stack) -> Result<Valid<'_>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let names: Vec<&str> = stack.services.iter().map(|s| s.name.as_str()).collect();
     let mut index: HashMap<&str, u32> = HashMap::with_capacity(names.len());
@@ -98,7 +121,11 @@ pub fn validate(stack: &Stack) -> Result<(), Vec<Diagnostic>> {
     routes::servers(stack, &mut out);
     fields::check(stack, &index, &mut out);
     env_uses(stack, &mut out);
-    if out.is_empty() { Ok(()) } else { Err(out) }
+    if out.is_empty() {
+        Ok(Valid { stack })
+    } else {
+        Err(out)
+    }
 }
 
 fn duplicate_container_names(stack: &Stack, out: &mut Vec<Diagnostic>) {

@@ -3,20 +3,15 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::check::Valid;
+use crate::error::Result;
 #[cfg(feature = "dev-env")]
 use crate::model::EnvType;
 use crate::model::{EnvVar, Part, Stack, template_value};
 
 /// Writes the env template of `stack`: every variable it reads, grouped in sections with a
 /// comment each; defaults filled in, required ones and secrets empty. Never a secret value.
-pub fn to_template(stack: &Stack, target: &str) -> Result<String> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
-    template_of_valid(stack, target)
-}
-
-/// [`to_template`] for a stack already validated.
-pub(crate) fn template_of_valid(stack: &Stack, target: &str) -> Result<String> {
+pub fn to_template(stack: &Valid<'_>, target: &str) -> Result<String> {
     let mut out = format!(
         "{}
 # Copy to `{target}`, fill in every empty value, and keep the copy out of version control.
@@ -65,8 +60,7 @@ fn default_text(v: &EnvVar, d: &str) -> Result<String> {
 /// production check refuses the file; other required variables without a default stay empty.
 /// Write it with [`crate::write::write_private`], which creates it readable by its owner only.
 #[cfg(feature = "dev-env")]
-pub fn to_dev_env(stack: &Stack) -> Result<String> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
+pub fn to_dev_env(stack: &Valid<'_>) -> Result<String> {
     let mut out = format!(
         "{}\n# Development values: the secrets below were generated for this file alone.\n",
         super::header(stack)
@@ -109,7 +103,7 @@ const DEV_PLACEHOLDER: &str = "stackdef-dev-placeholder";
 fn random_secret(len: usize) -> Result<String> {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut bytes = vec![0u8; len];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Io {
+    getrandom::fill(&mut bytes).map_err(|e| crate::Error::Io {
         path: "random source".into(),
         message: e.to_string(),
     })?;

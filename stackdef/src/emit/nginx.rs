@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use std::fmt::{self, Write};
 
+use crate::check::Valid;
 use crate::error::{Error, Result};
 use crate::model::{
     Action, ByteSize, Placement, Proxy, Quoted, Route, Server, Stack, Tls, TlsProfile,
@@ -482,13 +483,7 @@ impl<W: std::fmt::Write + ?Sized> std::fmt::Write for Indent<'_, W> {
 
 /// Writes every proxy of `stack` as `(file name, content)`, in declaration order. The stack is
 /// validated first.
-pub fn to_files(stack: &Stack) -> Result<Vec<(String, String)>> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
-    files_of_valid(stack)
-}
-
-/// [`to_files`] for a stack already validated.
-pub(crate) fn files_of_valid(stack: &Stack) -> Result<Vec<(String, String)>> {
+pub fn to_files(stack: &Valid<'_>) -> Result<Vec<(String, String)>> {
     stack
         .proxies
         .iter()
@@ -497,8 +492,7 @@ pub(crate) fn files_of_valid(stack: &Stack) -> Result<Vec<(String, String)>> {
 }
 
 /// Writes one proxy of `stack` (which must contain it and be valid).
-pub fn to_conf(stack: &Stack, proxy: &Proxy) -> Result<String> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
+pub fn to_conf(stack: &Valid<'_>, proxy: &Proxy) -> Result<String> {
     render(stack, proxy)
 }
 
@@ -506,13 +500,7 @@ pub fn to_conf(stack: &Stack, proxy: &Proxy) -> Result<String> {
 /// 503 otherwise, and nothing refers to certificate files, so nginx starts before certbot has
 /// run. Obtain the certificates (`certbot certonly --webroot -w <webroot> -d <name>`), then
 /// switch to the full file and reload.
-pub fn to_bootstrap_conf(stack: &Stack, proxy: &Proxy) -> Result<String> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
-    bootstrap_of_valid(stack, proxy)
-}
-
-/// [`to_bootstrap_conf`] for a stack already validated.
-pub(crate) fn bootstrap_of_valid(stack: &Stack, proxy: &Proxy) -> Result<String> {
+pub fn to_bootstrap_conf(stack: &Valid<'_>, proxy: &Proxy) -> Result<String> {
     render_with(stack, proxy, true)
 }
 

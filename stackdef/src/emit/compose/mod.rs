@@ -14,6 +14,7 @@ use doc::{
 #[cfg(feature = "import")]
 pub use import::{parse, parse_named};
 
+use crate::check::Valid;
 use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -41,29 +42,16 @@ pub struct ComposeOptions {
     pub target: ComposeTarget,
 }
 
-/// Writes `stack` as a compose file for the compose specification.
-pub fn to_yaml(stack: &Stack) -> Result<String> {
+/// Writes a checked stack as a compose file for the compose specification.
+pub fn to_yaml(stack: &Valid<'_>) -> Result<String> {
     to_yaml_with(stack, ComposeOptions::default())
-}
-
-/// Writes `stack` as a compose file with `options`. The stack is validated first; an invalid
-/// stack is refused with every problem listed.
-pub fn to_yaml_with(stack: &Stack, options: ComposeOptions) -> Result<String> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
-    yaml_of_valid(stack, options)
 }
 
 /// A `.compose-lint.yml` beside the compose file: each hardening opt-out of a service excludes
 /// that service from the compose-lint rule it explains ([`OptOut::lint_rule`]), with its
 /// reason, so that compose-lint's own runs agree with the stack: every finding left is one no
 /// opt-out explains.
-pub fn lint_config(stack: &Stack) -> Result<String> {
-    crate::check::validate(stack).map_err(Error::InvalidStack)?;
-    lint_config_of_valid(stack)
-}
-
-/// [`lint_config`] for a stack already validated.
-pub(crate) fn lint_config_of_valid(stack: &Stack) -> Result<String> {
+pub fn lint_config(stack: &Valid<'_>) -> Result<String> {
     let mut rules = Vec::new();
     for opt_out in OptOut::ALL {
         let services: Vec<(String, Str)> = stack
@@ -86,8 +74,8 @@ pub(crate) fn lint_config_of_valid(stack: &Stack) -> Result<String> {
     yaml::to_string_after(head, &Ordered(vec![("rules".to_owned(), Ordered(rules))]))
 }
 
-/// [`to_yaml_with`] for a stack already validated.
-pub(crate) fn yaml_of_valid(stack: &Stack, options: ComposeOptions) -> Result<String> {
+/// Writes a checked stack as a compose file with `options`.
+pub fn to_yaml_with(stack: &Valid<'_>, options: ComposeOptions) -> Result<String> {
     let emitter = Emitter { options };
     let file = emitter.file(stack)?;
     // a service takes about 400 bytes: one allocation instead of a doubling series of copies
