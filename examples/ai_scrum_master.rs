@@ -230,16 +230,19 @@ fn caps_of(cpus: u32, mib: u64) -> stackdef::Deploy {
 
 /// Files of both variants, in one directory.
 pub fn variants() -> Vec<stackdef_examples::cli::Variant> {
-    use stackdef::write::Plan;
+    use stackdef::write::{Bootstrap, BootstrapFile, ComposeFile, EnvTemplate, Plan};
     vec![
         stackdef_examples::cli::Variant {
             name: "ai-scrum-master",
             stack: production,
             plan: Plan {
-                compose: Some(("docker-compose.prod.yml".into(), Default::default())),
+                compose: Some(ComposeFile::new("docker-compose.prod.yml")),
                 nginx: true,
-                bootstrap: vec![("nginx.conf".into(), "nginx-bootstrap.conf".into())],
-                env_template: Some((".env.production.example".into(), ".env".into())),
+                bootstrap: Bootstrap::Files(vec![BootstrapFile::new(
+                    "nginx.conf",
+                    "nginx-bootstrap.conf",
+                )]),
+                env_template: Some(EnvTemplate::new(".env.production.example", ".env")),
                 lint_config: Some(".compose-lint.yml".into()),
                 extra: Vec::new(),
             },
@@ -248,10 +251,10 @@ pub fn variants() -> Vec<stackdef_examples::cli::Variant> {
             name: "ai-scrum-master (development)",
             stack: development,
             plan: Plan {
-                compose: Some(("docker-compose.yml".into(), Default::default())),
+                compose: Some(ComposeFile::new("docker-compose.yml")),
                 nginx: false,
-                bootstrap: Vec::new(),
-                env_template: Some((".env.development.example".into(), ".env".into())),
+                bootstrap: Bootstrap::Files(Vec::new()),
+                env_template: Some(EnvTemplate::new(".env.development.example", ".env")),
                 lint_config: Some(".compose-lint.development.yml".into()),
                 extra: Vec::new(),
             },

@@ -7,6 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use stackdef::write::{Bootstrap, BootstrapFile, ComposeFile, EnvTemplate, Plan};
 use stackdef::{
     Build, ByteSize, Command, EnvSpec, EnvType, EnvVar, Error, HealthTest, Healthcheck, Image,
     Proxy, Quoted, RateZone, Restart, ServiceName, Stack, Text, ZoneName,
@@ -180,12 +181,15 @@ pub fn stack() -> Result<Stack, Error> {
 }
 
 /// The files inctra's deployment uses, named as the guide names them.
-pub fn plan() -> stackdef::write::Plan {
-    stackdef::write::Plan {
-        compose: Some(("prod-docker-compose.yml".into(), Default::default())),
+pub fn plan() -> Plan {
+    Plan {
+        compose: Some(ComposeFile::new("prod-docker-compose.yml")),
         nginx: true,
-        bootstrap: vec![("nginx.conf".into(), "nginx-bootstrap.conf".into())],
-        env_template: Some((".env.prod.example".into(), ".env.prod".into())),
+        bootstrap: Bootstrap::Files(vec![BootstrapFile::new(
+            "nginx.conf",
+            "nginx-bootstrap.conf",
+        )]),
+        env_template: Some(EnvTemplate::new(".env.prod.example", ".env.prod")),
         lint_config: Some(".compose-lint.yml".into()),
         extra: Vec::new(),
     }

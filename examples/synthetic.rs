@@ -20,7 +20,10 @@ fn main() -> Result<(), stackdef::Error> {
             target: stackdef::emit::compose::ComposeTarget::DockerCompose1,
         };
         let plan = stackdef::write::Plan {
-            compose: Some(("docker-compose.yml".into(), v1)),
+            compose: Some(stackdef::write::ComposeFile {
+                name: "docker-compose.yml".into(),
+                options: v1,
+            }),
             ..Default::default()
         };
         let files = stackdef::write::render(&stack, &plan)?;

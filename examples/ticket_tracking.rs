@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use stackdef::recipes::{celery, postgres, rabbitmq, spa};
+use stackdef::write::{Bootstrap, BootstrapFile, ComposeFile, EnvTemplate, Plan};
 use stackdef::{
     Build, ByteSize, Command, Cpus, Deploy, EnvSpec, EnvType, EnvVar, Error, HealthTest,
     Healthcheck, Image, Proxy, Quoted, RateZone, Restart, ServiceName, Stack, Text, ZoneName,
@@ -246,11 +247,14 @@ pub fn stack() -> Result<Stack, Error> {
 
 /// The files, with the init script that creates the five databases.
 pub fn variants() -> Result<Vec<stackdef_examples::cli::Variant>, Error> {
-    let plan = stackdef::write::Plan {
-        compose: Some(("docker-compose.prod.yml".into(), Default::default())),
+    let plan = Plan {
+        compose: Some(ComposeFile::new("docker-compose.prod.yml")),
         nginx: true,
-        bootstrap: vec![("nginx.conf".into(), "nginx-bootstrap.conf".into())],
-        env_template: Some((".env.production.example".into(), ".env".into())),
+        bootstrap: Bootstrap::Files(vec![BootstrapFile::new(
+            "nginx.conf",
+            "nginx-bootstrap.conf",
+        )]),
+        env_template: Some(EnvTemplate::new(".env.production.example", ".env")),
         lint_config: Some(".compose-lint.yml".into()),
         extra: vec![postgres::init_databases("init-databases.sh", &DATABASES)?],
     };

@@ -933,15 +933,9 @@ fn every_stack_validate_accepts_is_accepted_by_the_real_tools() {
             continue;
         }
         v.accepted += 1;
-        let plan = Plan {
-            bootstrap: stack
-                .proxies
-                .iter()
-                .filter(|p| p.servers.iter().any(|s| s.tls == Tls::LetsEncrypt))
-                .map(|p| (p.file.clone(), format!("bootstrap-{}", p.file)))
-                .collect(),
-            ..Plan::default()
-        };
+        // the default plan: compose, every nginx file, the first-start file of each proxy with
+        // Let's Encrypt, the env template and the compose-lint configuration
+        let plan = Plan::default();
         let files = match stackdef::write::render(&stack, &plan) {
             Ok(files) => files,
             Err(e) => {

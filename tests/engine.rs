@@ -105,10 +105,10 @@ impl Deployment {
         let deploy = root.join(deploy_rel);
         let files = write::render(&stack, plan).unwrap();
         write::write_dir(&deploy, &files).unwrap();
-        let compose_file = plan.compose.as_ref().expect("a compose file").0.clone();
-        let (template, env_name) = plan.env_template.clone().expect("an env template");
-        let template = std::fs::read_to_string(deploy.join(&template)).unwrap();
-        let env_file = deploy.join(env_name);
+        let compose_file = plan.compose.as_ref().expect("a compose file").name.clone();
+        let env = plan.env_template.as_ref().expect("an env template");
+        let template = std::fs::read_to_string(deploy.join(&env.name)).unwrap();
+        let env_file = deploy.join(&env.env_file);
         std::fs::write(&env_file, fill_as_told(&template)).unwrap();
         let d = Deployment::at(&deploy, &compose_file, env_file, stack);
         d.stand_ins(roles);

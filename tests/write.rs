@@ -186,3 +186,35 @@ fn a_full_disk_leaves_the_previous_files() {
         "a temporary file was left behind: {stdout}"
     );
 }
+
+/// The default plan writes a first-start file for each proxy with Let's Encrypt (and none for
+/// the frontend's own nginx, which has no certificate), named beside it; listing them by hand
+/// writes exactly what is listed.
+#[test]
+fn bootstrap_files_by_default_and_by_name() {
+    use stackdef::write::{Bootstrap, BootstrapFile, Plan};
+    let stack = inctra::stack().unwrap();
+    let names = |plan: &Plan| -> Vec<String> {
+        write::render(&stack, plan)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .filter(|n| n.contains("bootstrap"))
+            .collect()
+    };
+    assert_eq!(names(&Plan::default()), ["nginx-bootstrap.conf"]);
+    let listed = Plan {
+        bootstrap: Bootstrap::Files(vec![BootstrapFile::new("nginx.conf", "first-start.conf")]),
+        ..Plan::default()
+    };
+    assert_eq!(names(&listed), Vec::<String>::new()); // no "bootstrap" in the listed name
+    let files = write::render(&stack, &listed).unwrap();
+    let first = files.iter().find(|f| f.name == "first-start.conf").unwrap();
+    assert!(first.content.contains("return 503;"), "{}", first.content);
+    let unknown = Plan {
+        bootstrap: Bootstrap::Files(vec![BootstrapFile::new("other.conf", "x.conf")]),
+        ..Plan::default()
+    };
+    let err = write::render(&stack, &unknown).unwrap_err().to_string();
+    assert!(err.contains("other.conf"), "{err}");
+}

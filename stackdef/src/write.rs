@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::emit::compose::{self, ComposeOptions};
 use crate::emit::{env, nginx};
 use crate::error::{Error, Result};
-use crate::model::Stack;
+use crate::model::{Stack, Tls};
 
 /// How every file stackdef writes begins; a file without it is not overwritten.
 use crate::emit::GENERATED_MARKER as MARKER;
@@ -26,14 +26,14 @@ pub struct File {
 /// Which files to render from a stack, and under which names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Plan {
-    /// The compose file's name and options (`None`: no compose file).
-    pub compose: Option<(String, ComposeOptions)>,
+    /// The compose file (`None`: no compose file).
+    pub compose: Option<ComposeFile>,
     /// Every proxy's nginx file, under the proxy's own file name.
     pub nginx: bool,
-    /// First-start variants: (proxy file, output name).
-    pub bootstrap: Vec<(String, String)>,
-    /// The env template's name and the name of the env file it is for.
-    pub env_template: Option<(String, String)>,
+    /// The first-start nginx files of the proxies with Let's Encrypt certificates.
+    pub bootstrap: Bootstrap,
+    /// The env template (`None`: none).
+    pub env_template: Option<EnvTemplate>,
     /// The name of a compose-lint configuration ([`compose::lint_config`]: the hardening
     /// opt-outs as exclusions with their reasons), written beside the compose file.
     pub lint_config: Option<String>,
@@ -41,14 +41,90 @@ pub struct Plan {
     pub extra: Vec<File>,
 }
 
+/// The compose file a [`Plan`] writes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ComposeFile {
+    /// Its file name.
+    pub name: String,
+    /// How it is written.
+    pub options: ComposeOptions,
+}
+
+impl ComposeFile {
+    /// A compose file named `name`, for the compose specification.
+    pub fn new(name: impl Into<String>) -> Self {
+        ComposeFile {
+            name: name.into(),
+            options: ComposeOptions::default(),
+        }
+    }
+}
+
+/// The env template a [`Plan`] writes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EnvTemplate {
+    /// Its file name (e.g. `.env.example`).
+    pub name: String,
+    /// The env file a user copies it to (e.g. `.env`), named in its first line.
+    pub env_file: String,
+}
+
+impl EnvTemplate {
+    /// The template `name`, for the env file `env_file`.
+    pub fn new(name: impl Into<String>, env_file: impl Into<String>) -> Self {
+        EnvTemplate {
+            name: name.into(),
+            env_file: env_file.into(),
+        }
+    }
+}
+
+/// Which first-start nginx files ([`nginx::to_bootstrap_conf`]) a [`Plan`] writes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Bootstrap {
+    /// One for every proxy with a Let's Encrypt server, beside it: `nginx.conf` →
+    /// `nginx-bootstrap.conf` (the name before its last `.`, then `-bootstrap`).
+    Auto,
+    /// Exactly these (a proxy without Let's Encrypt gets one too, if listed).
+    Files(Vec<BootstrapFile>),
+}
+
+/// One first-start file: the proxy it is for, and its own name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BootstrapFile {
+    /// The proxy's file name ([`crate::Proxy::file`]).
+    pub proxy: String,
+    /// The first-start file's name.
+    pub name: String,
+}
+
+impl BootstrapFile {
+    /// The first-start file `name` of the proxy writing `proxy`.
+    pub fn new(proxy: impl Into<String>, name: impl Into<String>) -> Self {
+        BootstrapFile {
+            proxy: proxy.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// [`Bootstrap::Auto`]'s name for the first-start file of `proxy_file`.
+fn bootstrap_name(proxy_file: &str) -> String {
+    match proxy_file.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}-bootstrap.{ext}"),
+        _ => format!("{proxy_file}-bootstrap"),
+    }
+}
+
 impl Default for Plan {
-    /// `docker-compose.yml`, every nginx file, `.env.example` for `.env`, `.compose-lint.yml`.
+    /// `docker-compose.yml`, every nginx file and the first-start files of those with Let's
+    /// Encrypt, `.env.example` for `.env`, `.compose-lint.yml`.
     fn default() -> Self {
         Plan {
-            compose: Some(("docker-compose.yml".into(), ComposeOptions::default())),
+            compose: Some(ComposeFile::new("docker-compose.yml")),
             nginx: true,
-            bootstrap: Vec::new(),
-            env_template: Some((".env.example".into(), ".env".into())),
+            bootstrap: Bootstrap::Auto,
+            env_template: Some(EnvTemplate::new(".env.example", ".env")),
             lint_config: Some(".compose-lint.yml".into()),
             extra: Vec::new(),
         }
@@ -90,30 +166,42 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
         });
         Ok(())
     };
-    if let Some((name, options)) = &plan.compose {
-        push(name, compose::to_yaml_with(stack, *options)?)?;
+    if let Some(c) = &plan.compose {
+        push(&c.name, compose::to_yaml_with(stack, c.options)?)?;
     }
     if plan.nginx {
         for (name, content) in nginx::to_files(stack)? {
             push(&name, content)?;
         }
     }
-    for (proxy_file, name) in &plan.bootstrap {
-        let proxy = stack
-            .proxies
-            .iter()
-            .find(|p| p.file == *proxy_file)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "bootstrap proxy",
-                    proxy_file,
-                    "the stack has no proxy writing this file",
-                )
-            })?;
-        push(name, nginx::to_bootstrap_conf(stack, proxy)?)?;
+    match &plan.bootstrap {
+        Bootstrap::Auto => {
+            for proxy in &stack.proxies {
+                if proxy.servers.iter().any(|s| s.tls == Tls::LetsEncrypt) {
+                    let name = bootstrap_name(&proxy.file);
+                    push(&name, nginx::to_bootstrap_conf(stack, proxy)?)?;
+                }
+            }
+        }
+        Bootstrap::Files(listed) => {
+            for b in listed {
+                let proxy = stack
+                    .proxies
+                    .iter()
+                    .find(|p| p.file == b.proxy)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "bootstrap proxy",
+                            &b.proxy,
+                            "the stack has no proxy writing this file",
+                        )
+                    })?;
+                push(&b.name, nginx::to_bootstrap_conf(stack, proxy)?)?;
+            }
+        }
     }
-    if let Some((name, target)) = &plan.env_template {
-        push(name, env::to_template(stack, target)?)?;
+    if let Some(t) = &plan.env_template {
+        push(&t.name, env::to_template(stack, &t.env_file)?)?;
     }
     if let Some(name) = &plan.lint_config {
         push(name, compose::lint_config(stack)?)?;
