@@ -46,6 +46,13 @@ fn second_build_writes_nothing_and_stale_files_are_rewritten() {
     std::fs::write(&build_rs, &text).unwrap();
     let second = build();
     assert!(!second.contains("stackdef wrote"), "{second}");
+    // check::warnings() reach the user as cargo warnings, one line each
+    assert!(
+        second.contains(
+            "warning: stackdef-example-app@0.1.0: stackdef: `db` runs `postgres:16-alpine` by tag"
+        ),
+        "{second}"
+    );
     assert_eq!(mtimes(&deploy), before, "no file touched");
 
     let compose = deploy.join("docker-compose.yml");

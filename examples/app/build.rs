@@ -2,7 +2,7 @@
 //! only when their content changes, so a second build touches nothing and nothing loops.
 
 use stackdef::recipes::{postgres, redis};
-use stackdef::write::{self, Plan, build_script};
+use stackdef::write::{Plan, build_script};
 use stackdef::{Build, EnvSpec, Error, Restart, Stack};
 
 fn stack() -> Result<Stack, Error> {
@@ -49,5 +49,5 @@ fn stack() -> Result<Stack, Error> {
 }
 
 fn main() {
-    build_script("deploy", &[], || write::render(&stack()?, &Plan::default()));
+    build_script("deploy", &[], &Plan::default(), stack);
 }

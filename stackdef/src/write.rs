@@ -457,12 +457,14 @@ pub fn check_dir(dir: &Path, files: &[File]) -> Result<Vec<Drift>> {
     Ok(out)
 }
 
-/// For `build.rs`: renders with `render`, writes into `dir` (relative paths are relative to the
-/// package, `CARGO_MANIFEST_DIR`), and prints the `cargo:` lines: `rerun-if-changed` for
-/// `build.rs` and each of `watch`, and a `warning` naming each file actually written. On an
-/// error it prints `error: …` and exits with status 1, so cargo shows a build error rather
-/// than a panic backtrace.
-pub fn build_script(dir: &str, watch: &[&str], render: impl FnOnce() -> Result<Vec<File>>) {
+/// For `build.rs`: builds the stack with `stack`, renders what `plan` asks for, writes it into
+/// `dir` (relative paths are relative to the package, `CARGO_MANIFEST_DIR`), and prints the
+/// `cargo:` lines: `rerun-if-changed` for `build.rs` and each of `watch`, a `warning` for each
+/// of [`crate::check::warnings`] (variables declared but never read, images without a digest,
+/// services without limits… — what does not stop emission), and a `warning` naming each file
+/// actually written. On an error it prints `error: …` and exits with status 1, so cargo shows a
+/// build error rather than a panic backtrace.
+pub fn build_script(dir: &str, watch: &[&str], plan: &Plan, stack: impl FnOnce() -> Result<Stack>) {
     println!("cargo:rerun-if-changed=build.rs");
     for w in watch {
         println!("cargo:rerun-if-changed={w}");
@@ -470,9 +472,22 @@ pub fn build_script(dir: &str, watch: &[&str], render: impl FnOnce() -> Result<V
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let result = render().and_then(|files| write_dir(&base.join(dir), &files));
+    let result = stack().and_then(|stack| {
+        let files = render(&stack, plan)?;
+        let report = write_dir(&base.join(dir), &files)?;
+        Ok((crate::check::warnings(&stack), report))
+    });
     match result {
-        Ok(report) => {
+        Ok((warnings, report)) => {
+            for w in &warnings {
+                // a cargo directive is one line
+                let line: String = w
+                    .message
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                println!("cargo:warning=stackdef: {line}");
+            }
             for w in report.iter().filter(|w| w.outcome == Outcome::Written) {
                 println!("cargo:warning=stackdef wrote {}", w.path.display());
             }

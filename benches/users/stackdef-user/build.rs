@@ -44,7 +44,5 @@ fn stack() -> Result<Stack, Error> {
 }
 
 fn main() {
-    stackdef::write::build_script("deploy", &[], || {
-        stackdef::write::render(&stack()?, &Default::default())
-    });
+    stackdef::write::build_script("deploy", &[], &Default::default(), stack);
 }
