@@ -145,9 +145,9 @@ fn run_with(variants: &[Variant], args: &Args) -> Result<bool, Error> {
 
 fn check_env(stack: &Stack, file: &Path) -> Result<bool, Error> {
     use stackdef::emit::env::{Profile, check_env_file};
-    let text = std::fs::read_to_string(file).map_err(|e| Error::Io {
-        path: file.display().to_string(),
-        message: e.to_string(),
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        path: file.to_path_buf(),
+        source,
     })?;
     match check_env_file(stack, &text, Profile::Production) {
         Ok(()) => {

@@ -315,6 +315,10 @@ fn development_env_has_fresh_valid_secrets_and_mode_0600() {
     // never over an existing file: it may hold real secrets
     let err = stackdef::write::write_private(&path, "X=1\n").unwrap_err();
     assert!(err.to_string().contains("does not overwrite"), "{err}");
+    assert!(
+        matches!(&err, stackdef::Error::SecretsFileExists { path: p } if p == &path),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 

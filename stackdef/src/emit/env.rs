@@ -103,10 +103,7 @@ const DEV_PLACEHOLDER: &str = "stackdef-dev-placeholder";
 fn random_secret(len: usize) -> Result<String> {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut bytes = vec![0u8; len];
-    getrandom::fill(&mut bytes).map_err(|e| crate::Error::Io {
-        path: "random source".into(),
-        message: e.to_string(),
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| crate::Error::Random(e.to_string()))?;
     // 64 symbols: each byte's low six bits pick one without bias
     Ok(bytes
         .iter()
