@@ -30,11 +30,6 @@ fn filled() -> String {
 }
 
 #[test]
-fn inctra_template_matches_golden_file() {
-    support::golden("inctra/.env.prod.example", &template());
-}
-
-#[test]
 fn dotenv_linter_finds_nothing() {
     let dir = support::scratch("env-lint");
     let file = dir.join(".env.prod.example");

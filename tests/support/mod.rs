@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: golden files and the external validators.
+//! Helpers shared by the integration tests: scratch directories and the external validators.
 
 #![allow(dead_code)]
 
@@ -76,45 +76,6 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
-}
-
-/// Compares `actual` with the golden file `tests/golden/<rel>`. With `STACKDEF_BLESS=1` the
-/// golden file is rewritten instead (a deliberate step: read the diff before committing).
-pub fn golden(rel: &str, actual: &str) {
-    let path = root().join("tests/golden").join(rel);
-    if std::env::var_os("STACKDEF_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with STACKDEF_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let name = path
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        let file = stackdef::write::File {
-            name,
-            content: actual.to_owned(),
-        };
-        let drift = stackdef::write::check_dir(path.parent().expect("parent"), &[file]);
-        let diff: String = drift
-            .expect("read golden dir")
-            .iter()
-            .filter(|d| d.path == path)
-            .map(ToString::to_string)
-            .collect();
-        panic!(
-            "{} is stale (STACKDEF_BLESS=1 rewrites it):\n{diff}",
-            path.display()
-        );
-    }
 }
 
 /// The path of an external validator from the environment variable `var` (set by
