@@ -2,9 +2,7 @@
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../examples/inctra.rs"]
-mod inctra;
+use stackdef_examples::inctra;
 
 use stackdef::emit::compose::{self, ComposeOptions, ComposeTarget};
 use stackdef::{Error, Stack};

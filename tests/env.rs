@@ -3,12 +3,8 @@
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../examples/ai_scrum_master.rs"]
-mod ai_scrum_master;
-#[allow(dead_code)]
-#[path = "../examples/inctra.rs"]
-mod inctra;
+use stackdef_examples::ai_scrum_master;
+use stackdef_examples::inctra;
 
 use std::process::Command;
 

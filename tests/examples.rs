@@ -3,15 +3,9 @@
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../examples/ai_scrum_master.rs"]
-mod ai_scrum_master;
-#[allow(dead_code)]
-#[path = "../examples/inctra.rs"]
-mod inctra;
-#[allow(dead_code)]
-#[path = "../examples/ticket_tracking.rs"]
-mod ticket_tracking;
+use stackdef_examples::ai_scrum_master;
+use stackdef_examples::inctra;
+use stackdef_examples::ticket_tracking;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,9 +3,7 @@
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../examples/inctra.rs"]
-mod inctra;
+use stackdef_examples::inctra;
 
 use stackdef::emit::nginx;
 use stackdef::{
