@@ -28,7 +28,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use stackdef::model::{Action, Condition, Mount, Placement, Source, Stack};
+use stackdef::{Action, Condition, Mount, Placement, Source, Stack};
 use stackdef::write::{self, Plan};
 
 /// One stack at a time: the stacks publish the same host ports.

@@ -8,7 +8,7 @@
 pub mod check;
 pub mod emit;
 mod error;
-pub mod model;
+mod model;
 mod name;
 pub mod recipes;
 pub mod write;

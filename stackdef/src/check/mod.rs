@@ -1,17 +1,22 @@
 //! The stack rules, one set for compile time and run time.
 //!
-//! [`rules`] holds `const fn`s that the `stack!` macro's generated `const` items call, so a
+//! `rules` holds `const fn`s that the `stack!` macro's generated `const` items call, so a
 //! broken rule fails the build on the user's token; [`validate`] runs the same functions on a
-//! stack built at run time and reports every problem at once, with the same text.
+//! stack built at run time and reports every problem at once, with the same text. `rules` and
+//! its message buffer `Msg` are reachable (the macro's code calls them through
+//! `stackdef::__private`) but not part of the API: their shapes (`PortUse`'s packed address,
+//! the sentinels) change with the rules.
 
 mod fields;
 mod msg;
 mod routes;
+#[doc(hidden)]
 pub mod rules;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+#[doc(hidden)]
 pub use msg::Msg;
 use rules::{Defect, PortUse, RefKind};
 
