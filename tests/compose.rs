@@ -39,7 +39,7 @@ fn inctra_passes_compose_spec_schema_and_docker_compose() {
 fn emit_parse_emit_is_a_fixed_point() {
     let stack = inctra::stack().unwrap();
     let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
-    let back = compose::parse(&yaml).unwrap();
+    let back = stackdef::import::parse(&yaml).unwrap();
     // proxies are written to nginx files, and variables are documented in the env template, not
     // in the compose file: the importer declares the variables it reads, undocumented
     let mut services_only = stack.clone();
@@ -99,7 +99,7 @@ fn docker_compose_1_target_drops_name_and_refuses_newer_fields() {
 #[test]
 fn a_project_named_like_the_quoting_placeholder_is_left_alone() {
     let mut stack =
-        compose::parse("name: stackdefqz0z\nservices:\n  a:\n    image: nginx\n").unwrap();
+        stackdef::import::parse("name: stackdefqz0z\nservices:\n  a:\n    image: nginx\n").unwrap();
     stack.service_mut("a").unwrap().command = Some(stackdef::Command::exec(["no", "22:22"]));
     let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
     assert!(
@@ -110,5 +110,8 @@ fn a_project_named_like_the_quoting_placeholder_is_left_alone() {
         yaml.contains("- 'no'\n") && yaml.contains("- '22:22'\n"),
         "{yaml}"
     );
-    assert_eq!(compose::parse(&yaml).unwrap().services, stack.services);
+    assert_eq!(
+        stackdef::import::parse(&yaml).unwrap().services,
+        stack.services
+    );
 }

@@ -28,8 +28,8 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use stackdef::{Action, Condition, Mount, Placement, Source, Stack};
 use stackdef::write::{self, Plan};
+use stackdef::{Action, Condition, Mount, Placement, Source, Stack};
 
 /// One stack at a time: the stacks publish the same host ports.
 static ENGINE: Mutex<()> = Mutex::new(());

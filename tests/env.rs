@@ -90,7 +90,7 @@ fn compose_and_template_name_the_same_variables() {
 
 fn one_var_stack(default: &str) -> Result<Stack, Error> {
     let var = EnvVar::new("V", EnvSpec::new("G", "hostile default")?.default(default))?;
-    let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n")?;
+    let mut stack = stackdef::import::parse("name: x\nservices:\n  a:\n    image: nginx\n")?;
     stack
         .service_mut("a")
         .unwrap()
@@ -147,7 +147,7 @@ fn hostile_values_read_back_exactly_in_compose_and_shell() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         // docker-compose prints the resolved file; read it back with our own importer
-        let back = compose::parse_named(&text, "x".parse().unwrap())
+        let back = stackdef::import::parse_named(&text, "x".parse().unwrap())
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         let got = back.service("a").unwrap().environment[0].1.as_literal();
         assert_eq!(

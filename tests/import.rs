@@ -38,10 +38,10 @@ fn import_round_trips(guide: &str) {
     assert!(!files.is_empty(), "{guide} has no compose file");
     for (i, file) in files.iter().enumerate() {
         let name = ProjectName::new(format!("guide{i}")).unwrap();
-        let stack = compose::parse_named(file, name)
+        let stack = stackdef::import::parse_named(file, name)
             .unwrap_or_else(|e| panic!("{guide} block {i} does not import: {e}\n{file}"));
         let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
-        let back = compose::parse(&yaml).unwrap();
+        let back = stackdef::import::parse(&yaml).unwrap();
         assert_eq!(back, stack, "{guide} block {i}");
         assert_eq!(
             compose::to_yaml(&stackdef::validate(&back).unwrap()).unwrap(),
@@ -60,24 +60,25 @@ fn ai_scrum_master_guide_imports_without_loss() {
 
 #[test]
 fn unknown_fields_are_refused_and_extensions_kept() {
-    let err = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n    shm_size: 1g\n")
-        .unwrap_err();
+    let err =
+        stackdef::import::parse("name: x\nservices:\n  a:\n    image: nginx\n    shm_size: 1g\n")
+            .unwrap_err();
     assert!(
         matches!(&err, Error::Invalid { field, value, .. } if field == "services.a.field" && value == "shm_size"),
         "{err}"
     );
     let text = "name: x\nservices:\n  a:\n    image: nginx\n    x-owner: team\nx-common:\n  a: [1, true, null, 'no']\n";
-    let stack = compose::parse(text).unwrap();
+    let stack = stackdef::import::parse(text).unwrap();
     let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
     assert!(yaml.contains("x-owner: team"));
-    assert_eq!(compose::parse(&yaml).unwrap(), stack);
+    assert_eq!(stackdef::import::parse(&yaml).unwrap(), stack);
 }
 
 #[test]
 fn a_key_twice_in_an_extension_mapping_is_refused_on_import() {
     // the emitter refuses to write such a mapping, so the importer must not accept one
     let text = "name: x\nservices:\n  a:\n    image: nginx\nx-common:\n  k: 1\n  k: 2\n";
-    let err = compose::parse(text).unwrap_err();
+    let err = stackdef::import::parse(text).unwrap_err();
     assert!(
         matches!(&err, Error::Yaml(m) if m.contains("duplicate key `k`")),
         "{err}"
@@ -88,7 +89,8 @@ fn a_key_twice_in_an_extension_mapping_is_refused_on_import() {
 fn hostile_values_read_back_exactly() {
     for &value in support::HOSTILE {
         let text = stackdef::Text::lit(value);
-        let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
+        let mut stack =
+            stackdef::import::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
         let a = stack.service_mut("a").unwrap();
         a.set_env(stackdef::EnvKey::from_static("V"), text.clone());
         a.command = Some(stackdef::Command::Exec(vec![text.clone()]));
@@ -96,7 +98,8 @@ fn hostile_values_read_back_exactly() {
         let label: String = value.chars().filter(|c| !c.is_control()).collect();
         a.labels = vec![(format!("k{}k", label.replace('=', "-")), label)];
         let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
-        let back = compose::parse(&yaml).unwrap_or_else(|e| panic!("{value:?}: {e}\n{yaml}"));
+        let back =
+            stackdef::import::parse(&yaml).unwrap_or_else(|e| panic!("{value:?}: {e}\n{yaml}"));
         assert_eq!(back, stack, "{value:?}\n{yaml}");
     }
 }
@@ -118,7 +121,8 @@ fn refused_value(stack: &stackdef::Stack) -> String {
 
 #[test]
 fn control_characters_in_plain_fields_are_refused_by_validate() {
-    let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
+    let mut stack =
+        stackdef::import::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
     stack.service_mut("a").unwrap().labels = vec![("k".into(), "a\nb: injected".into())];
     let message = refused_value(&stack);
     assert!(
@@ -134,7 +138,8 @@ fn control_characters_in_plain_fields_are_refused_by_validate() {
 /// `key=value` and read back, so it is refused.
 #[test]
 fn regression_label_key_with_equals_sign_is_refused() {
-    let mut stack = compose::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
+    let mut stack =
+        stackdef::import::parse("name: x\nservices:\n  a:\n    image: nginx\n").unwrap();
     for key in ["=", "", "a=b"] {
         stack.service_mut("a").unwrap().labels = vec![(key.into(), "".into())];
         let message = refused_value(&stack);
@@ -180,7 +185,7 @@ fn bad_values_name_field_and_value() {
     ];
     for (extra, field_want, value_want) in cases {
         let text = format!("name: x\nservices:\n  a:\n    image: nginx\n{extra}");
-        match compose::parse(&text) {
+        match stackdef::import::parse(&text) {
             Err(Error::Invalid { field, value, .. }) => {
                 assert_eq!(
                     (field.as_str(), value.as_str()),
@@ -192,11 +197,11 @@ fn bad_values_name_field_and_value() {
         }
     }
     assert!(matches!(
-        compose::parse("name: x\nservices:\n  Bad Name:\n    image: nginx\n"),
+        stackdef::import::parse("name: x\nservices:\n  Bad Name:\n    image: nginx\n"),
         Err(Error::Invalid { .. })
     ));
     assert!(matches!(
-        compose::parse("services: [\n"),
+        stackdef::import::parse("services: [\n"),
         Err(Error::Yaml(_))
     ));
 }
@@ -208,7 +213,7 @@ fn bad_values_name_field_and_value() {
 fn hardening_comes_in_as_the_file_has_it() {
     let text = "name: x\nservices:\n  open:\n    image: app:1\n  locked:\n    image: app:1\n    \
                 security_opt: [no-new-privileges:true, label=disable]\n    cap_drop: [ALL]\n    cap_add: [CHOWN]\n";
-    let stack = compose::parse(text).unwrap();
+    let stack = stackdef::import::parse(text).unwrap();
     let (open, locked) = (&stack.services[0], &stack.services[1]);
     assert_eq!(
         open.hardening,
@@ -219,7 +224,7 @@ fn hardening_comes_in_as_the_file_has_it() {
     assert!(locked.cap_drop.is_empty());
     assert_eq!(locked.cap_add, ["CHOWN"]);
     let yaml = compose::to_yaml(&stackdef::validate(&stack).unwrap()).unwrap();
-    let again = compose::parse(&yaml).unwrap();
+    let again = stackdef::import::parse(&yaml).unwrap();
     assert_eq!(again, stack);
     let dir = support::scratch("import-hardening");
     std::fs::write(dir.join("compose.yml"), &yaml).unwrap();
@@ -237,6 +242,7 @@ fn hardening_comes_in_as_the_file_has_it() {
     mine.services[0].hardening.keep_default_capabilities =
         Some("the image's entrypoint chowns $HOME".into());
     let back =
-        compose::parse(&compose::to_yaml(&stackdef::validate(&mine).unwrap()).unwrap()).unwrap();
+        stackdef::import::parse(&compose::to_yaml(&stackdef::validate(&mine).unwrap()).unwrap())
+            .unwrap();
     assert_eq!(back, mine);
 }

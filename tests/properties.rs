@@ -143,8 +143,8 @@ fn compose_reads_back_as_the_stack_says() {
                 return Ok(());
             };
             emitted.set(emitted.get() + 1);
-            let back =
-                compose::parse(&yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
+            let back = stackdef::import::parse(&yaml)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
             prop_assert_eq!(&back.services, &stack.services, "{}", yaml);
             prop_assert_eq!(
                 compose::to_yaml(&stackdef::validate(&back).unwrap()).expect("re-emit"),

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(stack) = compose::parse_named(text, "fuzz".parse().expect("name")) else {
+    let Ok(stack) = stackdef::import::parse_named(text, "fuzz".parse().expect("name")) else {
         return;
     };
     let Ok(valid) = stackdef::validate(&stack) else {
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(yaml) = compose::to_yaml(&valid) else {
         return;
     };
-    let back = compose::parse(&yaml).expect("our own output imports");
+    let back = stackdef::import::parse(&yaml).expect("our own output imports");
     assert_eq!(
         back.services, stack.services,
         "emit → parse changed the services:\n{yaml}"

@@ -8,18 +8,20 @@
 pub mod check;
 pub mod emit;
 mod error;
+#[cfg(feature = "import")]
+pub mod import;
 mod model;
-mod name;
+
 pub mod recipes;
 pub mod write;
 
 pub use check::{Diagnostic, Valid, validate};
 pub use error::{Error, Result};
-pub use model::*;
-pub use name::{
+pub use model::name::{
     ContainerName, EnvKey, MAX_NAME_LEN, NetworkName, ProjectName, SecretName, ServiceName,
     VolumeName,
 };
+pub use model::*;
 
 /// Declares a stack whose cross-references and host ports are checked while compiling.
 ///

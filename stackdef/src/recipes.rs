@@ -38,8 +38,8 @@
 use std::time::Duration;
 
 use crate::error::Result;
+use crate::model::name::{EnvKey, ServiceName};
 use crate::model::{Command, EnvSpec, EnvVar, HealthTest, Healthcheck, Image, Text};
-use crate::name::{EnvKey, ServiceName};
 
 fn check(test: HealthTest, interval: u64, timeout: u64, retries: u32, start: u64) -> Healthcheck {
     Healthcheck::builder()

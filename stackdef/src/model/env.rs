@@ -4,8 +4,8 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::model::name::EnvKey;
 use crate::model::text::Text;
-use crate::name::EnvKey;
 
 /// The type a variable's value must parse as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

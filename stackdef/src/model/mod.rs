@@ -2,6 +2,7 @@
 
 mod env;
 mod image;
+pub(crate) mod name;
 mod proxy;
 mod service;
 mod stack;

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::model::name::ServiceName;
 use crate::model::units::{ByteSize, Port};
-use crate::name::ServiceName;
 
 macro_rules! checked_string {
     ($(#[$doc:meta])* $ty:ident, $field:literal, $check:expr) => {
@@ -33,7 +33,7 @@ macro_rules! checked_string {
             }
         }
 
-        crate::name::text_impls!($ty);
+        crate::model::name::text_impls!($ty);
     };
 }
 

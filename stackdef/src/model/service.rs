@@ -7,9 +7,9 @@ use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
 use crate::model::image::Source;
+use crate::model::name::{ContainerName, EnvKey, NetworkName, SecretName, ServiceName, VolumeName};
 use crate::model::text::{ExtValue, Text};
 use crate::model::units::{ByteSize, Cpus, Port, PortRange};
-use crate::name::{ContainerName, EnvKey, NetworkName, SecretName, ServiceName, VolumeName};
 
 /// Transport protocol of a published port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

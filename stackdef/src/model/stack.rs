@@ -7,10 +7,10 @@ use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
 use crate::model::env::EnvVar;
+use crate::model::name::{EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName};
 use crate::model::proxy::Proxy;
 use crate::model::service::Service;
 use crate::model::text::ExtValue;
-use crate::name::{EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName};
 
 /// An IP subnet in CIDR notation (`172.28.0.0/16`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

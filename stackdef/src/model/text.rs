@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::name::EnvKey;
+use crate::model::name::EnvKey;
 
 /// How an interpolated variable behaves when it is unset in the environment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

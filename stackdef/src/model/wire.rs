@@ -3,11 +3,11 @@
 //! certbot service.
 
 use crate::error::{Error, Result};
+use crate::model::name::{ServiceName, VolumeName};
 use crate::model::{
     Command, Image, Mount, Placement, PortMapping, Proxy, Restart, Service, ServiceNetwork, Stack,
     Text, Tls, Volume,
 };
-use crate::name::{ServiceName, VolumeName};
 
 /// The volume holding certbot's http-01 challenge files.
 pub const CERTBOT_WEBROOT: VolumeName = VolumeName::from_static("certbot_webroot");

@@ -1,8 +1,6 @@
-//! The compose emitter: model → compose serde types → YAML, and back ([`parse`]).
+//! The compose emitter: model → compose serde types → YAML (reading is `crate::import`).
 
-mod doc;
-#[cfg(feature = "import")]
-mod import;
+pub(crate) mod doc;
 
 use std::time::Duration;
 
@@ -11,8 +9,6 @@ use doc::{
     NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourceSetDoc, ResourcesDoc,
     Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc, TmpfsOpts, VolumeDoc,
 };
-#[cfg(feature = "import")]
-pub use import::{parse, parse_named};
 
 use crate::check::Valid;
 use crate::emit::yaml::{self, Str};

@@ -109,7 +109,7 @@ macro_rules! name_type {
             }
         }
 
-        crate::name::text_impls!($ty);
+        crate::model::name::text_impls!($ty);
     };
 }
 

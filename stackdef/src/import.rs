@@ -3,20 +3,20 @@
 
 use std::net::IpAddr;
 
-use super::doc::{
+use crate::emit::compose::doc::{
     BuildDoc, DependsDoc, DeployDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc, OneOrMany,
     Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, VolumeDoc,
 };
 use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
+use crate::model::name::{
+    ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
+};
 use crate::model::{
     Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, EnvSpec, EnvVar, ExtValue,
     Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount, Network, OptOut, Part,
     PortMapping, PortRange, Protocol, Resources, Restart, Secret, SecretSource, Service,
     ServiceNetwork, Source, Stack, Subnet, Text, Volume, no_control, parse_duration,
-};
-use crate::name::{
-    ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
 };
 
 /// Reads a compose file that names its project (`name:`).
