@@ -75,7 +75,7 @@ fn emission_is_deterministic() {
     let b = compose::to_yaml(&stackdef::validate(&inctra::stack().unwrap()).unwrap()).unwrap();
     assert_eq!(a, b);
     assert!(!a.contains("version:"));
-    assert!(a.starts_with(stackdef::emit::GENERATED_MARKER));
+    assert!(a.starts_with(stackdef::GENERATED_MARKER));
 }
 
 #[test]

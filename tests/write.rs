@@ -100,7 +100,7 @@ fn check_reports_stale_missing_and_extra_files() {
     std::fs::remove_file(dir.join("nginx.conf")).unwrap();
     std::fs::write(
         dir.join("old.conf"),
-        format!("{} long ago\n", stackdef::emit::GENERATED_MARKER),
+        format!("{} long ago\n", stackdef::GENERATED_MARKER),
     )
     .unwrap();
     std::fs::write(dir.join("notes.txt"), "not ours\n").unwrap();

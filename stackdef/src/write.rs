@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::{Stack, Tls};
 
 /// How every file stackdef writes begins; a file without it is not overwritten.
-use crate::emit::GENERATED_MARKER as MARKER;
+use crate::GENERATED_MARKER as MARKER;
 
 /// A rendered file: a plain file name and its content.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

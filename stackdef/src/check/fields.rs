@@ -200,7 +200,7 @@ fn hardening(out: &mut Vec<Diagnostic>, s: &Service) {
     }
     // an official image whose entrypoint needs capabilities cannot start with all dropped
     if let (Source::Image(image), None) = (&s.source, &s.hardening.keep_default_capabilities)
-        && let Some((official, needs)) = crate::recipes::official_capabilities(image)
+        && let Some((official, needs)) = crate::official::capabilities(image)
     {
         let missing: Vec<&str> = needs
             .iter()

@@ -5,7 +5,7 @@
 //!
 //! [`validate`]: crate::check::validate
 
-use super::msg::Msg;
+use crate::msg::Msg;
 
 /// What kind of declaration a name refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

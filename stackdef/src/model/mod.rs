@@ -8,7 +8,6 @@ mod service;
 mod stack;
 mod text;
 mod units;
-mod wire;
 
 pub use env::{EnvSpec, EnvType, EnvVar, template_value, upper_snake};
 pub use image::{Build, Image, Source};
@@ -32,4 +31,3 @@ pub(crate) use units::format_duration;
 #[cfg(feature = "import")]
 pub(crate) use units::parse_duration;
 pub use units::{ByteSize, Cpus, Port, PortRange};
-pub use wire::{CERTBOT, CERTBOT_WEBROOT, LETSENCRYPT};

@@ -93,7 +93,7 @@ macro_rules! name_type {
                 match check(name, $rule) {
                     None => Self(Cow::Borrowed(name)),
                     Some(reason) => {
-                        let mut m = crate::check::Msg::new();
+                        let mut m = crate::msg::Msg::new();
                         m.push(concat!("invalid ", $what, " "));
                         m.code(name);
                         m.push(": ");

@@ -35,6 +35,9 @@
 //! # Ok::<(), stackdef::Error>(())
 //! ```
 
+// wiring a proxy service into the stack (certbot, its volumes, the proxy's mounts and ports)
+pub(crate) mod wire;
+
 use std::time::Duration;
 
 use crate::error::Result;
@@ -77,22 +80,7 @@ fn owned(caps: &[&str]) -> Vec<String> {
     caps.iter().map(|c| (*c).to_owned()).collect()
 }
 
-/// For an official image a recipe knows (`postgres`, `redis`, `rabbitmq`, `nginx`, also written
-/// `library/…` or `docker.io/library/…`): its name and the capabilities its entrypoint needs.
-pub fn official_capabilities(image: &Image) -> Option<(&str, &'static [&'static str])> {
-    let name = image
-        .name()
-        .trim_start_matches("docker.io/")
-        .trim_start_matches("library/");
-    let needs = match name {
-        "postgres" => postgres::CAPABILITIES,
-        "redis" => redis::CAPABILITIES,
-        "rabbitmq" => rabbitmq::CAPABILITIES,
-        "nginx" => spa::CAPABILITIES,
-        _ => return None,
-    };
-    Some((name, needs))
-}
+pub use crate::official::capabilities as official_capabilities;
 
 /// PostgreSQL (the official image).
 pub mod postgres {
@@ -107,7 +95,7 @@ pub mod postgres {
     /// The capabilities the image needs with all others dropped: its entrypoint owns the
     /// data directory to the `postgres` user (`CHOWN`, `FOWNER`, `DAC_OVERRIDE`) and switches
     /// to that user (`SETUID`, `SETGID`).
-    pub const CAPABILITIES: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+    pub const CAPABILITIES: &[&str] = crate::official::POSTGRES;
 
     /// [`CAPABILITIES`] for a service's `cap_add`.
     pub fn capabilities() -> Vec<String> {
@@ -185,7 +173,7 @@ pub mod postgres {
         }
         let mut script = format!(
             "{} (init script). Creates the service databases on the first start.\nset -eu\n",
-            crate::emit::GENERATED_MARKER
+            crate::GENERATED_MARKER
         );
         for n in names {
             script.push_str(&format!(
@@ -209,7 +197,7 @@ pub mod redis {
     pub const PORT: u16 = 6379;
     /// The capabilities the image needs with all others dropped: its entrypoint owns `/data`
     /// to the `redis` user and switches to it.
-    pub const CAPABILITIES: &[&str] = &["CHOWN", "SETGID", "SETUID"];
+    pub const CAPABILITIES: &[&str] = crate::official::REDIS;
 
     /// [`CAPABILITIES`] for a service's `cap_add`.
     pub fn capabilities() -> Vec<String> {
@@ -248,7 +236,7 @@ pub mod rabbitmq {
     /// The capabilities the image needs with all others dropped: its entrypoint owns the data
     /// directory and the Erlang cookie to the `rabbitmq` user (`CHOWN`, `FOWNER`,
     /// `DAC_OVERRIDE`) and switches to it.
-    pub const CAPABILITIES: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+    pub const CAPABILITIES: &[&str] = crate::official::RABBITMQ;
 
     /// [`CAPABILITIES`] for a service's `cap_add`.
     pub fn capabilities() -> Vec<String> {
@@ -334,7 +322,7 @@ pub mod spa {
     /// The capabilities an nginx image needs with all others dropped: the master process
     /// binds port 80 (`NET_BIND_SERVICE`), owns its temporary directories to the worker user
     /// (`CHOWN`) and starts the workers as that user (`SETUID`, `SETGID`).
-    pub const CAPABILITIES: &[&str] = &["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"];
+    pub const CAPABILITIES: &[&str] = crate::official::NGINX;
 
     /// [`CAPABILITIES`] for a service's `cap_add`.
     pub fn capabilities() -> Vec<String> {
