@@ -144,7 +144,7 @@ fn run_with(variants: &[Variant], args: &Args) -> Result<bool, Error> {
 }
 
 fn check_env(stack: &Stack, file: &Path) -> Result<bool, Error> {
-    use stackdef::emit::env::{Profile, check_env_file};
+    use stackdef::env_file::{Profile, check_env_file};
     let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
         path: file.to_path_buf(),
         source,

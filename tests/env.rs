@@ -9,7 +9,8 @@ use stackdef_examples::inctra;
 use std::process::Command;
 
 use stackdef::emit::compose::{self, ComposeOptions, ComposeTarget};
-use stackdef::emit::env::{EnvProblemKind, Profile, check_env_file, read_value, to_template};
+use stackdef::emit::env::to_template;
+use stackdef::env_file::{EnvProblemKind, Profile, check_env_file, read_value};
 use stackdef::{EnvSpec, EnvVar, Error, Stack};
 
 fn template() -> String {

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use stackdef::emit::compose;
-use stackdef::emit::env::{Profile, check_env_file, read_value, to_template};
+use stackdef::emit::env::to_template;
+use stackdef::env_file::{Profile, check_env_file, read_value};
 use stackdef::{
     Command, EnvKey, EnvSpec, EnvVar, Error, ExtValue, Image, Mount, PortMapping, Quoted, Route,
     Service, ServiceName, Stack, Text, VolumeName,

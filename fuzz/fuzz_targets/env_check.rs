@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stackdef::emit::env::{Profile, check_env_file, read_value};
+use stackdef::env_file::{Profile, check_env_file, read_value};
 use stackdef::{EnvSpec, EnvType, EnvVar, Image, Service, ServiceName, Stack};
 
 fn stack() -> Stack {

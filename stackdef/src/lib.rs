@@ -8,6 +8,7 @@
 pub mod check;
 mod diagnostic;
 pub mod emit;
+pub mod env_file;
 mod error;
 #[cfg(feature = "import")]
 pub mod import;
