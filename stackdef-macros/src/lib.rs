@@ -5,7 +5,6 @@ mod builder;
 mod expand;
 mod model;
 mod parse;
-mod proxy;
 
 use proc_macro::TokenStream;
 

@@ -7,7 +7,7 @@ pub struct StackDef {
     pub name: Ident,
     /// Declared variables: name and spec expression.
     pub env: Vec<(Ident, Expr)>,
-    pub proxies: Vec<crate::proxy::ProxyDef>,
+    pub proxies: Vec<ProxyDef>,
     pub volumes: Vec<Ident>,
     pub networks: Vec<Ident>,
     pub secrets: Vec<Ident>,
@@ -70,4 +70,53 @@ pub enum EnvEntry {
     Pass(Ident),
     /// `KEY = value`, any `Into<Text>`.
     Set(Ident, Expr),
+}
+
+// `proxies: [...]`
+
+pub enum PlacementDef {
+    Host(Span),
+    Service(Ident),
+    Frontend(Ident),
+}
+
+pub enum TlsDef {
+    Off,
+    LetsEncrypt,
+    Files(Box<(Expr, Expr)>),
+}
+
+#[allow(clippy::large_enum_variant, reason = "a short-lived syntax tree")]
+pub enum ActionDef {
+    Proxy {
+        service: Ident,
+        port: Expr,
+        websocket: bool,
+        limit: Option<(Expr, Expr)>,
+        body: Option<Expr>,
+    },
+    Respond(Box<(Expr, Expr)>),
+    Redirect(Box<(Expr, Expr)>),
+    Spa(Box<(Expr, Expr)>),
+}
+
+pub struct RouteDef {
+    pub exact: bool,
+    pub path: LitStr,
+    pub action: ActionDef,
+}
+
+pub struct ServerDef {
+    /// The `server` keyword, where errors about a catch-all server point.
+    pub span: Span,
+    pub host: Option<LitStr>,
+    pub tls: TlsDef,
+    pub csp: Option<Expr>,
+    pub routes: Vec<RouteDef>,
+}
+
+pub struct ProxyDef {
+    pub settings: Expr,
+    pub placement: PlacementDef,
+    pub servers: Vec<ServerDef>,
 }

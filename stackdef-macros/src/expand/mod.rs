@@ -2,6 +2,8 @@
 //! at the user's token so a broken rule is reported there. The rules themselves live in
 //! `::stackdef::__private::rules`; this file only resolves names and wires spans.
 
+mod proxy;
+
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
@@ -272,7 +274,7 @@ impl Checks<'_> {
         // in the order `validate()` sees them: proxies on the host first, then each service's
         // ports, a proxy service's 80/443 after its own (where `wire_proxies` adds them)
         let (host, mut wired): (Vec<_>, Vec<_>) =
-            crate::proxy::host_ports(&self.def.proxies, &self.def.services)
+            proxy::host_ports(&self.def.proxies, &self.def.services)
                 .into_iter()
                 .partition(|(_, _, owner)| owner.is_none());
         for (port_use, span, _) in host {
@@ -489,8 +491,8 @@ pub fn expand(def: &StackDef) -> TokenStream {
     let mut checks = checks.out;
     // what each service listens on once built: its ports and exposes, and what
     // `wire_proxies` publishes on a proxy service (the same facts `validate()` sees)
-    let wired = crate::proxy::wired_ports(&def.proxies);
-    let listening: Vec<crate::proxy::Listening> = def
+    let wired = proxy::wired_ports(&def.proxies);
+    let listening: Vec<proxy::Listening> = def
         .services
         .iter()
         .map(|s| {
@@ -499,7 +501,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
                 .iter()
                 .filter(|(n, _)| *n == name)
                 .map(|(_, p)| (quote!(#p), quote!(#p)));
-            crate::proxy::Listening {
+            proxy::Listening {
                 internal: s.internal,
                 ports: s
                     .ports
@@ -516,8 +518,8 @@ pub fn expand(def: &StackDef) -> TokenStream {
             }
         })
         .collect();
-    crate::proxy::checks(&def.proxies, &listening, &mut checks);
-    let proxies = crate::proxy::build(&def.proxies, &|i| t.services.get(i));
+    proxy::checks(&def.proxies, &listening, &mut checks);
+    let proxies = proxy::build(&def.proxies, &|i| t.services.get(i));
     let project = t.project.get(&def.name);
     let volumes = def
         .volumes

@@ -1,221 +1,12 @@
-//! `proxies: [...]` of `stack!`: parsing, the route checks (#7, #8, proxy ports of #2) and the
-//! code that builds the `Proxy` values.
+//! Code generation for `proxies: [...]` of `stack!`: the route checks (#7, #8, proxy ports of
+//! #2) and the code that builds the `Proxy` values.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{Expr, Ident, LitStr, Token, braced, parenthesized};
+use syn::{Expr, Ident, LitStr};
 
-use crate::parse::parse_operand;
-
-pub enum PlacementDef {
-    Host(Span),
-    Service(Ident),
-    Frontend(Ident),
-}
-
-pub enum TlsDef {
-    Off,
-    LetsEncrypt,
-    Files(Box<(Expr, Expr)>),
-}
-
-#[allow(clippy::large_enum_variant, reason = "a short-lived syntax tree")]
-pub enum ActionDef {
-    Proxy {
-        service: Ident,
-        port: Expr,
-        websocket: bool,
-        limit: Option<(Expr, Expr)>,
-        body: Option<Expr>,
-    },
-    Respond(Box<(Expr, Expr)>),
-    Redirect(Box<(Expr, Expr)>),
-    Spa(Box<(Expr, Expr)>),
-}
-
-pub struct RouteDef {
-    pub exact: bool,
-    pub path: LitStr,
-    pub action: ActionDef,
-}
-
-pub struct ServerDef {
-    /// The `server` keyword, where errors about a catch-all server point.
-    pub span: Span,
-    pub host: Option<LitStr>,
-    pub tls: TlsDef,
-    pub csp: Option<Expr>,
-    pub routes: Vec<RouteDef>,
-}
-
-pub struct ProxyDef {
-    pub settings: Expr,
-    pub placement: PlacementDef,
-    pub servers: Vec<ServerDef>,
-}
-
-fn two(input: ParseStream) -> syn::Result<(Expr, Expr)> {
-    let content;
-    parenthesized!(content in input);
-    let a: Expr = content.parse()?;
-    content.parse::<Token![,]>()?;
-    let b: Expr = content.parse()?;
-    Ok((a, b))
-}
-
-impl Parse for RouteDef {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let exact = input.parse::<Option<Token![=]>>()?.is_some();
-        let path: LitStr = input.parse()?;
-        input.parse::<Token![=>]>()?;
-        let word: Ident = input.parse()?;
-        let action = if input.peek(Token![:]) {
-            input.parse::<Token![:]>()?;
-            let port = parse_operand(input)?;
-            let (mut websocket, mut limit, mut body) = (false, None, None);
-            while input.peek(Ident) {
-                let opt: Ident = input.parse()?;
-                match opt.to_string().as_str() {
-                    "websocket" => websocket = true,
-                    "limit" => limit = Some(two(input)?),
-                    "body" => {
-                        let content;
-                        parenthesized!(content in input);
-                        body = Some(content.parse()?);
-                    }
-                    _ => {
-                        return Err(syn::Error::new(
-                            opt.span(),
-                            "expected `websocket`, `limit(zone, burst)` or `body(size)`",
-                        ));
-                    }
-                }
-            }
-            ActionDef::Proxy {
-                service: word,
-                port,
-                websocket,
-                limit,
-                body,
-            }
-        } else {
-            let args = Box::new(two(input)?);
-            match word.to_string().as_str() {
-                "respond" => ActionDef::Respond(args),
-                "redirect" => ActionDef::Redirect(args),
-                "spa" => ActionDef::Spa(args),
-                _ => {
-                    return Err(syn::Error::new(
-                        word.span(),
-                        "expected `service: port`, `respond(status, body)`, `redirect(status, url)` or `spa(root, assets)`",
-                    ));
-                }
-            }
-        };
-        Ok(RouteDef {
-            exact,
-            path,
-            action,
-        })
-    }
-}
-
-impl Parse for ServerDef {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let kw: Ident = input.parse()?;
-        if kw != "server" {
-            return Err(syn::Error::new(
-                kw.span(),
-                "expected `server \"host.name\" { … }` or `server _ { … }`",
-            ));
-        }
-        let host = if input.peek(Token![_]) {
-            input.parse::<Token![_]>()?;
-            None
-        } else {
-            Some(input.parse()?)
-        };
-        let mut tls = TlsDef::Off;
-        if input.peek(Ident) {
-            let t: Ident = input.parse()?;
-            if t != "tls" {
-                return Err(syn::Error::new(
-                    t.span(),
-                    "expected `tls` or `tls(certificate, key)`",
-                ));
-            }
-            tls = if input.peek(syn::token::Paren) {
-                let (c, k) = two(input)?;
-                TlsDef::Files(Box::new((c, k)))
-            } else {
-                TlsDef::LetsEncrypt
-            };
-        }
-        let content;
-        braced!(content in input);
-        let mut def = ServerDef {
-            span: kw.span(),
-            host,
-            tls,
-            csp: None,
-            routes: Vec::new(),
-        };
-        while !content.is_empty() {
-            if content.peek(Ident) && content.peek2(Token![:]) {
-                let key: Ident = content.parse()?;
-                content.parse::<Token![:]>()?;
-                if key != "csp" {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        "expected `csp: <value>` or a route",
-                    ));
-                }
-                def.csp = Some(content.parse()?);
-            } else {
-                def.routes.push(content.parse()?);
-            }
-            if !content.is_empty() {
-                content.parse::<Token![,]>()?;
-            }
-        }
-        Ok(def)
-    }
-}
-
-impl Parse for ProxyDef {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let settings: Expr = input.parse()?;
-        input.parse::<Token![=>]>()?;
-        let kw: Ident = input.parse()?;
-        let placement = match kw.to_string().as_str() {
-            "host" => PlacementDef::Host(kw.span()),
-            "service" => PlacementDef::Service(input.parse()?),
-            "frontend" => PlacementDef::Frontend(input.parse()?),
-            _ => {
-                return Err(syn::Error::new(
-                    kw.span(),
-                    "expected `host`, `service <name>` or `frontend <name>`",
-                ));
-            }
-        };
-        let content;
-        braced!(content in input);
-        let mut servers = Vec::new();
-        while !content.is_empty() {
-            servers.push(content.parse()?);
-            if !content.is_empty() {
-                content.parse::<Token![,]>()?;
-            }
-        }
-        Ok(ProxyDef {
-            settings,
-            placement,
-            servers,
-        })
-    }
-}
+use crate::model::{ActionDef, PlacementDef, ProxyDef, RouteDef, TlsDef};
 
 /// What the route checks need to know about a declared service.
 pub struct Listening {
@@ -238,7 +29,7 @@ pub fn wired_ports(proxies: &[ProxyDef]) -> Vec<(String, u16)> {
         let PlacementDef::Service(s) = &p.placement else {
             continue;
         };
-        let name = crate::expand::name_of(s);
+        let name = super::name_of(s);
         out.push((name.clone(), 80));
         if p.servers.iter().any(|s| !matches!(s.tls, TlsDef::Off)) {
             out.push((name, 443));
@@ -309,7 +100,7 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening], out: &mut TokenStrea
                 let ActionDef::Proxy { service, port, .. } = &r.action else {
                     continue;
                 };
-                let name = crate::expand::name_of(service);
+                let name = super::name_of(service);
                 let Some(target) = by_name.get(name.as_str()) else {
                     out.extend(quote_spanned! {service.span()=>
                         const _: () = __stackdef_p::rules::route_unknown(#path, #name, &[#(#known),*]);
@@ -361,11 +152,11 @@ pub fn host_ports(
                 )
             }
             PlacementDef::Service(s) => {
-                let name = crate::expand::name_of(s);
+                let name = super::name_of(s);
                 // the owner's container ports, the first service of that name
                 let targets = services
                     .iter()
-                    .find(|d| crate::expand::name_of(&d.name) == name)
+                    .find(|d| super::name_of(&d.name) == name)
                     .map(|d| d.ports.iter().map(|p| &p.target).collect())
                     .unwrap_or_default();
                 (quote!(#name), s.span(), targets, Some(name))

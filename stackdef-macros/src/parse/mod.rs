@@ -1,5 +1,7 @@
 //! Parsing `stack! { … }`; errors are spanned and collected.
 
+mod proxy;
+
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Token, braced, bracketed};
