@@ -4,6 +4,7 @@
 //!
 //! `cargo run --example ai_scrum_master [-- --out DIR] [--check]`
 
+use crate::common::{by_tag, limits};
 use stackdef::recipes::{postgres, redis, spa};
 use stackdef::{
     Build, Command, EnvSpec, EnvType, Error, Image, Mount, Network, NetworkName, PortMapping,
@@ -108,7 +109,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
                 source: postgres::image("15.4-alpine")?,
                 cap_add: postgres::capabilities(),
                 hardening: by_tag(),
-                deploy: caps_of(1000, 1024),
+                deploy: limits(1000, 1024),
                 container_name: "ai_scrum_db",
                 internal: true,
                 environment: postgres::env(&DB_USER, &DB_PASSWORD, &DB_NAME),
@@ -125,7 +126,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
                 source: redis::image("7.2-alpine")?,
                 cap_add: redis::capabilities(),
                 hardening: by_tag(),
-                deploy: caps_of(500, 256),
+                deploy: limits(500, 256),
                 container_name: "ai_scrum_redis",
                 internal: true,
                 command: redis::command(),
@@ -138,7 +139,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
             backend {
                 source: build(".", "docker/backend/Dockerfile", profile),
                 container_name: "ai_scrum_backend",
-                deploy: caps_of(1000, 512),
+                deploy: limits(1000, 512),
                 env: [
                     DATABASE_URL = postgres::url_as("postgresql+asyncpg", &db, &DB_USER, &DB_PASSWORD, &DB_NAME),
                     REDIS_URL = redis::url(&redis, 0),
@@ -167,7 +168,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
                 source: build(".", "docker/frontend/Dockerfile", profile),
                 cap_add: stackdef::recipes::spa::capabilities(),
                 container_name: "ai_scrum_frontend",
-                deploy: caps_of(500, 128),
+                deploy: limits(500, 128),
                 env: [REACT_APP_API_URL = "/api/v1", REACT_APP_WS_URL = "/ws", REACT_APP_ENVIRONMENT = environment],
                 expose: [spa::PORT],
                 networks: [ai_scrum_network],
@@ -179,7 +180,7 @@ fn base(profile: Profile) -> Result<Stack, Error> {
                 source: Image::parse("nginx:1.27-alpine")?,
                 container_name: "ai_scrum_nginx",
                 hardening: edge_hardening(),
-                deploy: caps_of(500, 128),
+                deploy: limits(500, 128),
                 networks: [ai_scrum_network],
                 depends_on: [frontend, backend: healthy],
                 restart: Restart::UnlessStopped,
@@ -207,25 +208,12 @@ fn base(profile: Profile) -> Result<Stack, Error> {
     })
 }
 
-/// No digest is recorded for the public images this stack runs: each tag names a fixed release.
-const BY_TAG: &str = "no registry digest is recorded for this tag; the tag names a fixed release";
-
-/// Hardening for a public image named by tag.
-fn by_tag() -> stackdef::Hardening {
-    stackdef::Hardening::default().opt_out(stackdef::OptOut::UnpinnedImage, BY_TAG)
-}
-
 /// The edge proxy: by tag, and public on 80 and 443.
 fn edge_hardening() -> stackdef::Hardening {
     by_tag().opt_out(
         stackdef::OptOut::AllInterfaces,
         "the edge proxy serves the public on ports 80 and 443",
     )
-}
-
-/// CPU (thousandths of a CPU) and memory (MiB) limits.
-fn caps_of(cpus: u32, mib: u64) -> stackdef::Deploy {
-    stackdef::Deploy::limited(stackdef::Cpus::millis(cpus), stackdef::ByteSize::mib(mib))
 }
 
 /// Files of both variants, in one directory.

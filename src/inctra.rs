@@ -4,6 +4,7 @@
 //! `cargo run --example inctra [-- --out DIR] [--check] [--check-env FILE]` writes (or checks)
 //! its deploy files.
 
+use crate::common::{by_tag, limits};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -56,19 +57,6 @@ fn csp() -> Result<Quoted, Error> {
     ))
 }
 
-/// No digest is recorded for the public images this stack runs: each tag names a fixed release.
-const BY_TAG: &str = "no registry digest is recorded for this tag; the tag names a fixed release";
-
-/// Hardening for a public image named by tag.
-fn by_tag() -> stackdef::Hardening {
-    stackdef::Hardening::default().opt_out(stackdef::OptOut::UnpinnedImage, BY_TAG)
-}
-
-/// CPU (thousandths of a CPU) and memory (MiB) limits.
-fn caps_of(cpus: u32, mib: u64) -> stackdef::Deploy {
-    stackdef::Deploy::limited(stackdef::Cpus::millis(cpus), stackdef::ByteSize::mib(mib))
-}
-
 /// The inctra stack, as the deployment guide describes it, checked while compiling.
 pub fn stack() -> Result<Stack, Error> {
     use EnvType::{Bool, Int, Seconds};
@@ -99,7 +87,7 @@ pub fn stack() -> Result<Stack, Error> {
                 container_name: "inctra_pgsql_prod",
                 cap_add: stackdef::recipes::postgres::capabilities(),
                 hardening: by_tag(),
-                deploy: caps_of(1000, 1024),
+                deploy: limits(1000, 1024),
                 internal: true,
                 env: [POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD],
                 ports: [15432 => POSTGRES_PORT on LOOPBACK],
@@ -124,7 +112,7 @@ pub fn stack() -> Result<Stack, Error> {
             backend {
                 source: Build::builder().context("..").dockerfile("Dockerfile.backend").build(),
                 container_name: "inctra_backend_prod",
-                deploy: caps_of(1000, 512),
+                deploy: limits(1000, 512),
                 command: Command::exec(["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]),
                 env: [
                     POSTGRES_DB,
@@ -152,7 +140,7 @@ pub fn stack() -> Result<Stack, Error> {
             frontend {
                 source: Build::builder().context("..").dockerfile("Dockerfile.frontend").build(),
                 container_name: "inctra_frontend_prod",
-                deploy: caps_of(500, 128),
+                deploy: limits(500, 128),
                 cap_add: stackdef::recipes::spa::capabilities(),
                 ports: [8080 => 80 on LOOPBACK],
                 depends_on: [backend],

@@ -4,6 +4,7 @@
 
 pub mod ai_scrum_master;
 pub mod cli;
+pub mod common;
 pub mod inctra;
 pub mod synthetic;
 pub mod ticket_tracking;

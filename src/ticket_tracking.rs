@@ -4,13 +4,14 @@
 //!
 //! `cargo run --example ticket_tracking [-- --out DIR] [--check]`
 
+use crate::common::{by_tag, limits};
 use std::time::Duration;
 
 use stackdef::recipes::{celery, postgres, rabbitmq, spa};
 use stackdef::write::{Bootstrap, BootstrapFile, ComposeFile, EnvTemplate, Plan};
 use stackdef::{
-    Build, ByteSize, Command, Cpus, Deploy, EnvSpec, EnvType, EnvVar, Error, HealthTest,
-    Healthcheck, Image, Proxy, Quoted, RateZone, Restart, ServiceName, Stack, Text, ZoneName,
+    Build, ByteSize, Command, EnvSpec, EnvType, EnvVar, Error, HealthTest, Healthcheck, Image,
+    Proxy, Quoted, RateZone, Restart, ServiceName, Stack, Text, ZoneName,
 };
 
 /// The databases the init script creates, one per Django service.
@@ -55,18 +56,6 @@ fn django_health() -> Healthcheck {
         .retries(3)
         .start_period(Duration::from_secs(30))
         .build()
-}
-
-/// No digest is recorded for the public images this stack runs: each tag names a fixed release.
-fn by_tag() -> stackdef::Hardening {
-    stackdef::Hardening::default().opt_out(
-        stackdef::OptOut::UnpinnedImage,
-        "no registry digest is recorded for this tag; the tag names a fixed release",
-    )
-}
-
-fn limits(cpus: u32, mib: u64) -> Deploy {
-    Deploy::limited(Cpus::millis(cpus), ByteSize::mib(mib))
 }
 
 /// `postgresql://…@postgres:5432/<db>` for one service's own database.
