@@ -7,7 +7,7 @@ mod proxy;
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote_spanned;
 use syn::{Ident, LitStr};
 
 use crate::model::{Cond, EnvEntry, MountSource, ServiceDef, StackDef};
@@ -21,7 +21,7 @@ fn mentions(e: &syn::Expr, word: &str) -> bool {
             _ => false,
         })
     }
-    walk(quote!(#e), word)
+    walk(quote_spanned!(Span::mixed_site()=> #e), word)
 }
 
 pub fn name_of(i: &Ident) -> String {
@@ -45,7 +45,7 @@ impl Table {
             let lit = LitStr::new(&name_of(i), i.span());
             quote_spanned! {i.span()=> ::stackdef::#ty::from_static(#lit)}
         });
-        out.extend(quote! { const #array: [::stackdef::#ty; #n] = [#(#items),*]; });
+        out.extend(quote_spanned! {Span::mixed_site()=> const #array: [::stackdef::#ty; #n] = [#(#items),*]; });
         Table {
             array,
             names: Names::new(idents.iter().copied()),
@@ -59,13 +59,15 @@ impl Table {
     /// A reference to the name at `i`, when declared.
     fn get_ref(&self, i: &Ident) -> Option<TokenStream> {
         let array = &self.array;
-        self.index(i).map(|k| quote!(&#array[#k]))
+        self.index(i)
+            .map(|k| quote_spanned!(Span::mixed_site()=> &#array[#k]))
     }
 
     /// The name at `i` as a value, when declared.
     fn get(&self, i: &Ident) -> Option<TokenStream> {
         let array = &self.array;
-        self.index(i).map(|k| quote!(#array[#k].clone()))
+        self.index(i)
+            .map(|k| quote_spanned!(Span::mixed_site()=> #array[#k].clone()))
     }
 }
 
@@ -290,11 +292,13 @@ impl Checks<'_> {
             for p in &s.ports {
                 let published = &p.published;
                 let ip = match &p.host_ip {
-                    Some(ip) => quote!(::core::option::Option::Some(#ip)),
-                    None => quote!(__stackdef_p::NO_IP),
+                    Some(ip) => {
+                        quote_spanned!(Span::mixed_site()=> ::core::option::Option::Some(#ip))
+                    }
+                    None => quote_spanned!(Span::mixed_site()=> __stackdef_p::NO_IP),
                 };
                 let protocol = u8::from(p.udp);
-                uses.push(quote! {
+                uses.push(quote_spanned! {Span::mixed_site()=>
                     __stackdef_p::rules::PortUse::new(#service, #ip, #protocol, #published, #published)
                 });
                 spans.push(syn::spanned::Spanned::span(published));
@@ -308,7 +312,7 @@ impl Checks<'_> {
             return;
         }
         let n = uses.len();
-        self.out.extend(quote! {
+        self.out.extend(quote_spanned! {Span::mixed_site()=>
             #[allow(unused_braces, unused_parens)]
             const __STACKDEF_PORTS: [__stackdef_p::rules::PortUse<'static>; #n] = [#(#uses),*];
             const __STACKDEF_CLASH: [u32; #n] = __stackdef_p::rules::port_clashes_in(&__STACKDEF_PORTS);
@@ -342,7 +346,7 @@ impl Checks<'_> {
         let names = &services.list;
         let (n, e) = (names.len(), from.len());
         let (path, marks, scratch) = (n + 1, 8 * n + 1, 3 * n + 1);
-        self.out.extend(quote! {
+        self.out.extend(quote_spanned! {Span::mixed_site()=>
             const __STACKDEF_NAMES: [&str; #n] = [#(#names),*];
             const __STACKDEF_FROM: [u32; #e] = [#(#from),*];
             const __STACKDEF_TO: [u32; #e] = [#(#to),*];
@@ -362,6 +366,12 @@ impl Checks<'_> {
     }
 }
 
+/// A local of the generated code: mixed-site, so the user's expressions inside `stack!` can
+/// neither see it nor be captured by it.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
 fn service(
     s: &ServiceDef,
     t: &Tables,
@@ -369,38 +379,40 @@ fn service(
     port_slots: std::ops::Range<usize>,
 ) -> TokenStream {
     let port_slots = port_slots.step_by(2).map(|k| (k, k + 1));
+    let __svc = local("__svc");
+    let __stackdef_stack = local("__stackdef_stack");
     let name = t.services.get_ref(&s.name);
     let source = &s.source;
     let mut body = TokenStream::new();
     if let Some(c) = &s.container_name {
         body.extend(quote_spanned! {c.span()=>
-            __svc.container_name = ::core::option::Option::Some({
+            #__svc.container_name = ::core::option::Option::Some({
                 const __STACKDEF_NAME: ::stackdef::ContainerName = ::stackdef::ContainerName::from_static(#c);
                 __STACKDEF_NAME
             });
         });
     }
     if let Some(h) = &s.healthcheck {
-        body.extend(quote! { __svc.healthcheck = ::core::convert::Into::into(#h); });
+        body.extend(quote_spanned! {Span::mixed_site()=> #__svc.healthcheck = ::core::convert::Into::into(#h); });
     }
     for (p, (published, target)) in s.ports.iter().zip(port_slots) {
         let ip = match &p.host_ip {
-            Some(ip) => quote!(::core::option::Option::Some(#ip)),
-            None => quote!(__stackdef_p::NO_IP),
+            Some(ip) => quote_spanned!(Span::mixed_site()=> ::core::option::Option::Some(#ip)),
+            None => quote_spanned!(Span::mixed_site()=> __stackdef_p::NO_IP),
         };
         let udp = p.udp;
-        body.extend(quote! {
-            __svc.ports.push(__stackdef_p::port(
+        body.extend(quote_spanned! {Span::mixed_site()=>
+            #__svc.ports.push(__stackdef_p::port(
                 #ip, __STACKDEF_PORT_NUMBERS[#published], __STACKDEF_PORT_NUMBERS[#target], #udp));
         });
     }
     if s.internal {
-        body.extend(quote! { __svc.internal = true; });
+        body.extend(quote_spanned! {Span::mixed_site()=> #__svc.internal = true; });
     }
     for e in &s.expose {
         let span = syn::spanned::Spanned::span(e);
         body.extend(quote_spanned! {span=>
-            __svc.expose.push(::stackdef::PortRange::from({
+            #__svc.expose.push(::stackdef::PortRange::from({
                 #[allow(unused_braces, unused_parens)]
                 const __STACKDEF_PORT: ::stackdef::Port = ::stackdef::Port::from_static(#e);
                 __STACKDEF_PORT
@@ -416,8 +428,8 @@ fn service(
             Cond::Healthy => 1,
             Cond::Completed => 2,
         };
-        body.extend(quote! {
-            __svc.depends_on.push(__stackdef_p::depends(#target, #cond));
+        body.extend(quote_spanned! {Span::mixed_site()=>
+            #__svc.depends_on.push(__stackdef_p::depends(#target, #cond));
         });
     }
     for m in &s.volumes {
@@ -425,22 +437,24 @@ fn service(
         let mount = match &m.source {
             MountSource::Volume(v) => {
                 let Some(v) = t.volumes.get(v) else { continue };
-                quote!(::stackdef::Mount::volume(#v, #target)?)
+                quote_spanned!(Span::mixed_site()=> ::stackdef::Mount::volume(#v, #target)?)
             }
-            MountSource::Bind(src) => quote!(::stackdef::Mount::bind(#src, #target)?),
+            MountSource::Bind(src) => {
+                quote_spanned!(Span::mixed_site()=> ::stackdef::Mount::bind(#src, #target)?)
+            }
         };
         let mount = if m.read_only {
-            quote!(#mount.read_only())
+            quote_spanned!(Span::mixed_site()=> #mount.read_only())
         } else {
             mount
         };
-        body.extend(quote! { __svc.mounts.push(#mount); });
+        body.extend(quote_spanned! {Span::mixed_site()=> #__svc.mounts.push(#mount); });
     }
     for n in s.networks.iter().filter_map(|n| t.networks.get(n)) {
-        body.extend(quote! { __svc.networks.push(::stackdef::ServiceNetwork::from(#n)); });
+        body.extend(quote_spanned! {Span::mixed_site()=> #__svc.networks.push(::stackdef::ServiceNetwork::from(#n)); });
     }
     for n in s.secrets.iter().filter_map(|n| t.secrets.get(n)) {
-        body.extend(quote! { __svc.secrets.push(#n); });
+        body.extend(quote_spanned! {Span::mixed_site()=> #__svc.secrets.push(#n); });
     }
     for e in &s.env {
         let entry = match e {
@@ -455,20 +469,20 @@ fn service(
                 }, ::core::convert::Into::<::stackdef::Text>::into(#value))}
             }
         };
-        body.extend(quote! { __svc.environment.push(#entry); });
+        body.extend(quote_spanned! {Span::mixed_site()=> #__svc.environment.push(#entry); });
     }
     for (field, value) in &s.fields {
         body.extend(
-            quote_spanned! {field.span()=> __svc.#field = ::core::convert::Into::into(#value); },
+            quote_spanned! {field.span()=> #__svc.#field = ::core::convert::Into::into(#value); },
         );
     }
-    quote! {{
-        let mut __svc = __stackdef_p::service(
+    quote_spanned! {Span::mixed_site()=>{
+        let mut #__svc = __stackdef_p::service(
             #name,
             __stackdef_p::source(#source),
         );
         #body
-        __stackdef_stack.services.push(__svc);
+        #__stackdef_stack.services.push(#__svc);
     }}
 }
 
@@ -476,6 +490,7 @@ fn service(
 const CHUNK: usize = 16;
 
 pub fn expand(def: &StackDef) -> TokenStream {
+    let __stackdef_stack = local("__stackdef_stack");
     let mut items = TokenStream::new();
     let t = Tables::new(def, &mut items);
     let mut checks = Checks {
@@ -497,10 +512,12 @@ pub fn expand(def: &StackDef) -> TokenStream {
         .iter()
         .map(|s| {
             let name = name_of(&s.name);
-            let wired = wired
-                .iter()
-                .filter(|(n, _)| *n == name)
-                .map(|(_, p)| (quote!(#p), quote!(#p)));
+            let wired = wired.iter().filter(|(n, _)| *n == name).map(|(_, p)| {
+                (
+                    quote_spanned!(Span::mixed_site()=> #p),
+                    quote_spanned!(Span::mixed_site()=> #p),
+                )
+            });
             proxy::Listening {
                 internal: s.internal,
                 ports: s
@@ -509,9 +526,17 @@ pub fn expand(def: &StackDef) -> TokenStream {
                     .filter(|p| !p.udp)
                     .map(|p| {
                         let (t, h) = (&p.target, &p.published);
-                        (quote!(#t), quote!(#h))
+                        (
+                            quote_spanned!(Span::mixed_site()=> #t),
+                            quote_spanned!(Span::mixed_site()=> #h),
+                        )
                     })
-                    .chain(s.expose.iter().map(|e| (quote!(#e), quote!(0u16))))
+                    .chain(s.expose.iter().map(|e| {
+                        (
+                            quote_spanned!(Span::mixed_site()=> #e),
+                            quote_spanned!(Span::mixed_site()=> 0u16),
+                        )
+                    }))
                     .chain(wired)
                     .collect(),
                 name,
@@ -525,19 +550,19 @@ pub fn expand(def: &StackDef) -> TokenStream {
         .volumes
         .iter()
         .filter_map(|v| t.volumes.get(v))
-        .map(|v| quote!(__stackdef_stack.volumes.push(::stackdef::Volume::new(#v));));
+        .map(|v| quote_spanned!(Span::mixed_site()=> #__stackdef_stack.volumes.push(::stackdef::Volume::new(#v));));
     let networks = def
         .networks
         .iter()
         .filter_map(|n| t.networks.get(n))
-        .map(|n| quote!(__stackdef_stack.networks.push(::stackdef::Network::new(#n));));
+        .map(|n| quote_spanned!(Span::mixed_site()=> #__stackdef_stack.networks.push(::stackdef::Network::new(#n));));
     let secrets = def
         .secrets
         .iter()
         .filter_map(|n| Some((n, t.secrets.get(n)?)))
         .map(|(i, n)| {
             let file = LitStr::new(&format!("./secrets/{}", name_of(i)), i.span());
-            quote!(__stackdef_stack.secrets.push(::stackdef::Secret {
+            quote_spanned!(Span::mixed_site()=> #__stackdef_stack.secrets.push(::stackdef::Secret {
             name: #n, source: ::stackdef::SecretSource::File(::core::convert::Into::into(#file)),
         });)
         });
@@ -552,7 +577,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
         let span = syn::spanned::Spanned::span(e);
         quote_spanned! {span=> ::stackdef::Port::from_static(#e)}
     });
-    items.extend(quote! {
+    items.extend(quote_spanned! {Span::mixed_site()=>
         #[allow(unused_braces, unused_parens)]
         const __STACKDEF_PORT_NUMBERS: [::stackdef::Port; #n] = [#(#numbers),*];
     });
@@ -570,11 +595,11 @@ pub fn expand(def: &StackDef) -> TokenStream {
     // slot, so one frame for hundreds of services overflows the stack; a closure per service
     // costs compile time.
     let chunks = services.chunks(CHUNK).map(|chunk| {
-        quote! {
-            (|__stackdef_stack: &mut ::stackdef::Stack| -> ::core::result::Result<(), ::stackdef::Error> {
+        quote_spanned! {Span::mixed_site()=>
+            (|#__stackdef_stack: &mut ::stackdef::Stack| -> ::core::result::Result<(), ::stackdef::Error> {
                 #(#chunk)*
                 ::core::result::Result::Ok(())
-            })(&mut __stackdef_stack)?;
+            })(&mut #__stackdef_stack)?;
         }
     });
     // Declared variables and service names become locals named by the user's own identifiers:
@@ -588,23 +613,23 @@ pub fn expand(def: &StackDef) -> TokenStream {
                     "env variable name", #lit, __stackdef_p::upper_snake(#lit));
                 ::stackdef::EnvVar::new(#lit, #spec)?
             };
-            __stackdef_stack.env.push(::core::clone::Clone::clone(&#name));
+            #__stackdef_stack.env.push(::core::clone::Clone::clone(&#name));
         }
     });
     let service_locals = def.services.iter().filter_map(|s| {
         let value = t.services.get(&s.name)?;
         let name = &s.name;
-        Some(quote! {
+        Some(quote_spanned! {Span::mixed_site()=>
             #[allow(unused_variables)]
             let #name = #value;
         })
     });
-    quote! {
+    quote_spanned! {Span::mixed_site()=>
         (|| -> ::core::result::Result<::stackdef::Stack, ::stackdef::Error> {
             use ::stackdef::__private as __stackdef_p;
             #items
             #checks
-            let mut __stackdef_stack = ::stackdef::Stack::builder().name(#project).build();
+            let mut #__stackdef_stack = ::stackdef::Stack::builder().name(#project).build();
             #(#env)*
             #(#service_locals)*
             #(#volumes)*
@@ -612,8 +637,8 @@ pub fn expand(def: &StackDef) -> TokenStream {
             #(#secrets)*
             #(#chunks)*
             #proxies
-            ::stackdef::validate(&__stackdef_stack).map_err(::stackdef::Error::InvalidStack)?;
-            ::core::result::Result::Ok(__stackdef_stack)
+            ::stackdef::validate(&#__stackdef_stack).map_err(::stackdef::Error::InvalidStack)?;
+            ::core::result::Result::Ok(#__stackdef_stack)
         })()
     }
 }
@@ -622,7 +647,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
 /// that the caller's code type-checks and no follow-on error buries the real one.
 pub fn dummy(err: syn::Error) -> TokenStream {
     let err = err.to_compile_error();
-    quote! {{
+    quote_spanned! {Span::mixed_site()=>{
         #err
         ::stackdef::__private::after_syntax_error()
     }}

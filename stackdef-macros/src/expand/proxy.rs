@@ -2,7 +2,7 @@
 //! #2) and the code that builds the `Proxy` values.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote_spanned;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr};
 
@@ -113,7 +113,10 @@ pub fn checks(proxies: &[ProxyDef], services: &[Listening], out: &mut TokenStrea
                     });
                     continue;
                 }
-                let ranges = target.ports.iter().map(|(e, _)| quote!((#e, #e)));
+                let ranges = target
+                    .ports
+                    .iter()
+                    .map(|(e, _)| quote_spanned!(Span::mixed_site()=> (#e, #e)));
                 let published = target.ports.iter().map(|(_, p)| p);
                 out.extend(quote_spanned! {port.span()=>
                     #[allow(unused_braces, unused_parens)]
@@ -145,7 +148,7 @@ pub fn host_ports(
                 k += 1;
                 let index = k - 1;
                 (
-                    quote!(__stackdef_p::rules::host_proxy(#index, #several)),
+                    quote_spanned!(Span::mixed_site()=> __stackdef_p::rules::host_proxy(#index, #several)),
                     *span,
                     Vec::new(),
                     None,
@@ -159,16 +162,23 @@ pub fn host_ports(
                     .find(|d| super::name_of(&d.name) == name)
                     .map(|d| d.ports.iter().map(|p| &p.target).collect())
                     .unwrap_or_default();
-                (quote!(#name), s.span(), targets, Some(name))
+                (
+                    quote_spanned!(Span::mixed_site()=> #name),
+                    s.span(),
+                    targets,
+                    Some(name),
+                )
             }
             PlacementDef::Frontend(_) => continue,
         };
         let tls = p.servers.iter().any(|s| !matches!(s.tls, TlsDef::Off));
         let ports: &[u16] = if tls { &[80, 443] } else { &[80] };
         for port in ports {
-            let targets = targets.iter().map(|t| quote!((#t, #t)));
+            let targets = targets
+                .iter()
+                .map(|t| quote_spanned!(Span::mixed_site()=> (#t, #t)));
             out.push((
-                quote! {
+                quote_spanned! {Span::mixed_site()=>
                     __stackdef_p::rules::PortUse::proxy(#owner, #port, &[#(#targets),*])
                 },
                 span,
@@ -193,15 +203,15 @@ fn route(r: &RouteDef, service: impl Fn(&Ident) -> Option<TokenStream>) -> Optio
             let s = service(s)?;
             let limit = match limit {
                 Some((zone, burst)) => {
-                    quote!(::core::option::Option::Some((::core::convert::Into::into(#zone), #burst)))
+                    quote_spanned!(Span::mixed_site()=> ::core::option::Option::Some((::core::convert::Into::into(#zone), #burst)))
                 }
-                None => quote!(::core::option::Option::None),
+                None => quote_spanned!(Span::mixed_site()=> ::core::option::Option::None),
             };
             let body = match body {
-                Some(b) => quote!(::core::option::Option::Some(#b)),
-                None => quote!(::core::option::Option::None),
+                Some(b) => quote_spanned!(Span::mixed_site()=> ::core::option::Option::Some(#b)),
+                None => quote_spanned!(Span::mixed_site()=> ::core::option::Option::None),
             };
-            Some(quote! {{
+            Some(quote_spanned! {Span::mixed_site()=>{
                 let mut __upstream = ::stackdef::Upstream::new(#s, ::stackdef::Port::new(#port)?);
                 __upstream.websocket = #websocket;
                 let mut __route = ::stackdef::Route::new(
@@ -214,11 +224,13 @@ fn route(r: &RouteDef, service: impl Fn(&Ident) -> Option<TokenStream>) -> Optio
         }
         ActionDef::Respond(args) => {
             let (status, text) = &**args;
-            Some(quote!(::stackdef::Route::respond(#path, #status, #text)?))
+            Some(
+                quote_spanned!(Span::mixed_site()=> ::stackdef::Route::respond(#path, #status, #text)?),
+            )
         }
         ActionDef::Redirect(args) => Some({
             let (status, to) = &**args;
-            quote!({
+            quote_spanned!(Span::mixed_site()=> {
                 let mut __route = ::stackdef::Route::redirect(#path, #status, #to)?;
                 __route.exact = #exact;
                 __route
@@ -226,7 +238,7 @@ fn route(r: &RouteDef, service: impl Fn(&Ident) -> Option<TokenStream>) -> Optio
         }),
         ActionDef::Spa(args) => Some({
             let (root, assets) = &**args;
-            quote!({
+            quote_spanned!(Span::mixed_site()=> {
                 let mut __route = ::stackdef::Route::spa(#path, #root, #assets)?;
                 __route.exact = #exact;
                 __route
@@ -241,41 +253,41 @@ pub fn build(proxies: &[ProxyDef], service: &dyn Fn(&Ident) -> Option<TokenStrea
     for p in proxies {
         let settings = &p.settings;
         let placement = match &p.placement {
-            PlacementDef::Host(_) => Some(quote!(::stackdef::Placement::Host)),
-            PlacementDef::Service(s) => {
-                service(s).map(|s| quote!(::stackdef::Placement::Service(#s)))
+            PlacementDef::Host(_) => {
+                Some(quote_spanned!(Span::mixed_site()=> ::stackdef::Placement::Host))
             }
-            PlacementDef::Frontend(s) => {
-                service(s).map(|s| quote!(::stackdef::Placement::Frontend(#s)))
-            }
+            PlacementDef::Service(s) => service(s)
+                .map(|s| quote_spanned!(Span::mixed_site()=> ::stackdef::Placement::Service(#s))),
+            PlacementDef::Frontend(s) => service(s)
+                .map(|s| quote_spanned!(Span::mixed_site()=> ::stackdef::Placement::Frontend(#s))),
         };
         let Some(placement) = placement else { continue };
         let servers = p.servers.iter().map(|s| {
             let names = match &s.host {
-                Some(h) => quote!(::std::vec![::stackdef::HostName::new(#h)?]),
-                None => quote!(::std::vec::Vec::new()),
+                Some(h) => quote_spanned!(Span::mixed_site()=> ::std::vec![::stackdef::HostName::new(#h)?]),
+                None => quote_spanned!(Span::mixed_site()=> ::std::vec::Vec::new()),
             };
             let tls = match &s.tls {
-                TlsDef::Off => quote!(::stackdef::Tls::Off),
-                TlsDef::LetsEncrypt => quote!(::stackdef::Tls::LetsEncrypt),
+                TlsDef::Off => quote_spanned!(Span::mixed_site()=> ::stackdef::Tls::Off),
+                TlsDef::LetsEncrypt => quote_spanned!(Span::mixed_site()=> ::stackdef::Tls::LetsEncrypt),
                 TlsDef::Files(files) => {
                     let (c, k) = &**files;
-                    quote!(::stackdef::Tls::Files { certificate: #c, key: #k })
+                    quote_spanned!(Span::mixed_site()=> ::stackdef::Tls::Files { certificate: #c, key: #k })
                 }
             };
             let csp = s
                 .csp
                 .as_ref()
-                .map(|c| quote!(__server.csp = ::core::option::Option::Some(#c);));
+                .map(|c| quote_spanned!(Span::mixed_site()=> __server.csp = ::core::option::Option::Some(#c);));
             let routes = s.routes.iter().filter_map(|r| route(r, service));
-            quote! {{
+            quote_spanned! {Span::mixed_site()=>{
                 let mut __server = ::stackdef::Server::new(#names, #tls);
                 #csp
                 #(__server.routes.push(#routes);)*
                 __proxy.servers.push(__server);
             }}
         });
-        out.extend(quote! {{
+        out.extend(quote_spanned! {Span::mixed_site()=>{
             let mut __proxy: ::stackdef::Proxy = #settings;
             __proxy.placement = #placement;
             #(#servers)*
@@ -286,7 +298,7 @@ pub fn build(proxies: &[ProxyDef], service: &dyn Fn(&Ident) -> Option<TokenStrea
         .iter()
         .any(|p| matches!(p.placement, PlacementDef::Service(_)))
     {
-        out.extend(quote! { __stackdef_stack.wire_proxies()?; });
+        out.extend(quote_spanned! {Span::mixed_site()=> __stackdef_stack.wire_proxies()?; });
     }
     out
 }
