@@ -38,88 +38,57 @@ struct Options {
 fn options(attrs: &[Attribute]) -> syn::Result<Options> {
     let mut o = Options::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("builder")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("default") {
-                o.default = Some(true);
-            } else if meta.path.is_ident("field_defaults") {
-                meta.parse_nested_meta(|inner| {
-                    if inner.path.is_ident("default") {
-                        o.field_defaults = true;
-                        Ok(())
-                    } else {
-                        Err(inner.error("expected `default`"))
+        // `!default` is not a path, so the list is read item by item rather than as nested meta
+        attr.parse_args_with(|input: syn::parse::ParseStream| {
+            while !input.is_empty() {
+                if input.peek(syn::Token![!]) {
+                    input.parse::<syn::Token![!]>()?;
+                    let word: syn::Ident = input.parse()?;
+                    if word != "default" {
+                        return Err(Error::new(word.span(), "expected `!default`"));
                     }
-                })?;
-            } else if meta.path.is_ident("setter") {
-                meta.parse_nested_meta(|inner| {
-                    if inner.path.is_ident("into") {
-                        o.into = true;
-                    } else if inner.path.is_ident("strip_option") {
-                        o.strip_option = true;
-                    } else {
-                        return Err(inner.error("expected `into` or `strip_option`"));
+                    o.default = Some(false);
+                } else {
+                    match input.parse::<syn::Meta>()? {
+                        syn::Meta::Path(p) if p.is_ident("default") => o.default = Some(true),
+                        syn::Meta::List(l) if l.path.is_ident("field_defaults") => {
+                            l.parse_nested_meta(|inner| {
+                                if inner.path.is_ident("default") {
+                                    o.field_defaults = true;
+                                    Ok(())
+                                } else {
+                                    Err(inner.error("expected `default`"))
+                                }
+                            })?
+                        }
+                        syn::Meta::List(l) if l.path.is_ident("setter") => {
+                            l.parse_nested_meta(|inner| {
+                                if inner.path.is_ident("into") {
+                                    o.into = true;
+                                } else if inner.path.is_ident("strip_option") {
+                                    o.strip_option = true;
+                                } else {
+                                    return Err(inner.error("expected `into` or `strip_option`"));
+                                }
+                                Ok(())
+                            })?
+                        }
+                        other => {
+                            return Err(Error::new(
+                                other.span(),
+                                "expected `default`, `!default`, `setter(…)` or `field_defaults(default)`",
+                            ));
+                        }
                     }
-                    Ok(())
-                })?;
-            } else {
-                return Err(meta.error(
-                    "expected `default`, `!default`, `setter(…)` or `field_defaults(default)`",
-                ));
+                }
+                if !input.is_empty() {
+                    input.parse::<syn::Token![,]>()?;
+                }
             }
             Ok(())
         })?;
     }
     Ok(o)
-}
-
-/// `!default` is not a path `parse_nested_meta` reads, so it is found in the raw tokens first.
-fn not_default(attrs: &[Attribute]) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("builder"))
-        .any(|a| {
-            let text = a
-                .meta
-                .require_list()
-                .map(|l| l.tokens.to_string())
-                .unwrap_or_default();
-            text.replace(' ', "")
-                .split(',')
-                .any(|part| part == "!default")
-        })
-}
-
-/// Removes `!default` from the attribute tokens, so that the rest parses as nested meta.
-fn without_not_default(attrs: &[Attribute]) -> syn::Result<Vec<Attribute>> {
-    attrs
-        .iter()
-        .map(|a| {
-            if !a.path().is_ident("builder") {
-                return Ok(a.clone());
-            }
-            let list = a.meta.require_list()?;
-            let parts: syn::punctuated::Punctuated<TokenStream, syn::Token![,]> = list
-                .parse_args_with(|input: syn::parse::ParseStream| {
-                    let mut out = syn::punctuated::Punctuated::new();
-                    while !input.is_empty() {
-                        let mut part = TokenStream::new();
-                        while !input.is_empty() && !input.peek(syn::Token![,]) {
-                            let tt: proc_macro2::TokenTree = input.parse()?;
-                            part.extend([tt]);
-                        }
-                        out.push(part);
-                        if !input.is_empty() {
-                            input.parse::<syn::Token![,]>()?;
-                        }
-                    }
-                    Ok(out)
-                })?;
-            let kept = parts
-                .into_iter()
-                .filter(|p| p.to_string().replace(' ', "") != "!default");
-            Ok(syn::parse_quote_spanned!(a.span()=> #[builder(#(#kept),*)]))
-        })
-        .collect()
 }
 
 fn option_inner(ty: &Type) -> Option<&Type> {
@@ -157,10 +126,10 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             "`Builder` does not support generics",
         ));
     }
-    let all_default = options(&without_not_default(&input.attrs)?)?.field_defaults;
+    let all_default = options(&input.attrs)?.field_defaults;
     let mut fields = Vec::new();
     for f in &named.named {
-        let o = options(&without_not_default(&f.attrs)?)?;
+        let o = options(&f.attrs)?;
         let ident = f.ident.as_ref().expect("named field");
         let stripped = if o.strip_option {
             Some(option_inner(&f.ty).ok_or_else(|| {
@@ -180,7 +149,7 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 .iter()
                 .filter(|a| a.path().is_ident("doc"))
                 .collect(),
-            default: o.default.unwrap_or(all_default) && !not_default(&f.attrs),
+            default: o.default.unwrap_or(all_default),
             into: o.into,
             stripped,
         });
