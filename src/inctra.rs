@@ -179,6 +179,8 @@ pub fn plan() -> Plan {
         )]),
         env_template: Some(EnvTemplate::new(".env.prod.example", ".env.prod")),
         lint_config: Some(".compose-lint.yml".into()),
+        mermaid: Some("stack.mmd".into()),
+        dot: Some("stack.dot".into()),
         extra: Vec::new(),
     }
 }

@@ -245,6 +245,8 @@ pub fn variants() -> Result<Vec<crate::cli::Variant>, Error> {
         )]),
         env_template: Some(EnvTemplate::new(".env.production.example", ".env")),
         lint_config: Some(".compose-lint.yml".into()),
+        mermaid: Some("stack.mmd".into()),
+        dot: Some("stack.dot".into()),
         extra: vec![postgres::init_databases("init-databases.sh", &DATABASES)?],
     };
     Ok(vec![crate::cli::Variant {

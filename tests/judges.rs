@@ -157,3 +157,24 @@ fn compose_lint_reports_an_unhardened_service_and_not_a_hardened_one() {
     );
     assert_eq!(support::compose_lint(&good), []);
 }
+
+#[test]
+fn graphviz_refuses_a_syntax_error_and_an_unescaped_quote() {
+    let dir = support::scratch("judge-dot");
+    let good = write(
+        &dir,
+        "good.dot",
+        "digraph \"s\" {\n    a [label=\"x\\\"y\"];\n    a -> b;\n}\n",
+    );
+    let svg = support::judge_dot(&good).expect("a good file renders");
+    assert!(svg.contains("<svg"), "{svg}");
+    let dangling = write(&dir, "dangling.dot", "digraph s {\n    a -> ;\n}\n");
+    let err = support::judge_dot(&dangling).expect_err("an edge without a head");
+    assert!(err.contains("syntax error"), "{err}");
+    let quote = write(
+        &dir,
+        "quote.dot",
+        "digraph s {\n    a [label=\"x\"y\"];\n}\n",
+    );
+    support::judge_dot(&quote).expect_err("a quote that ends the label early");
+}

@@ -509,3 +509,103 @@ fn extension_keys_outside_x_or_twice_are_refused() {
         "{err}"
     );
 }
+
+/// A stack whose free strings that reach the diagram (the build context and target: a
+/// redirect's URL is a host name and a plain path) are `value`; `None` when the model refuses it.
+fn graph_stack(value: &str) -> Option<Stack> {
+    let build = stackdef::Build::builder()
+        .context(value)
+        .target(value)
+        .build();
+    let mut api = Service::builder()
+        .name(ServiceName::from_static("api"))
+        .source(stackdef::Source::Build(build, None))
+        .build();
+    api.ports = vec![PortMapping::new(8000, 8000).unwrap()];
+    let mut proxy = stackdef::Proxy::new("nginx.conf", stackdef::Placement::Host).unwrap();
+    let mut server =
+        stackdef::Server::new(vec!["example.com".parse().unwrap()], stackdef::Tls::Off);
+    server
+        .routes
+        .push(Route::redirect("/old", 301, "https://example.com/new").unwrap());
+    server
+        .routes
+        .push(Route::proxy("/", ServiceName::from_static("api"), 8000).unwrap());
+    proxy.servers.push(server);
+    let stack = Stack::builder()
+        .name("g".parse().unwrap())
+        .services(vec![api])
+        .proxies(vec![proxy])
+        .build();
+    stackdef::validate(&stack).ok()?;
+    Some(stack)
+}
+
+/// The statements of a diagram file that are not comments, without their labels' text: two
+/// files with the same skeleton have the same nodes and edges.
+fn skeleton(text: &str, quote: char, escape: Option<char>) -> String {
+    let mut out = String::new();
+    let mut in_label = false;
+    let mut chars = text
+        .lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .chars()
+        .collect::<Vec<_>>()
+        .into_iter();
+    while let Some(c) = chars.next() {
+        if in_label && Some(c) == escape {
+            chars.next();
+        } else if c == quote {
+            in_label = !in_label;
+            out.push(c);
+        } else if !in_label {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn diagram_labels_never_add_a_node_or_an_edge() {
+    let base = graph_stack("x").unwrap();
+    let valid = stackdef::validate(&base).unwrap();
+    let (dot0, mmd0) = (
+        stackdef::emit::graph::to_dot(&valid),
+        stackdef::emit::graph::to_mermaid(&valid),
+    );
+    let dir = support::scratch("prop-graph");
+    let sample = std::cell::RefCell::new(Vec::new());
+    runner(2000)
+        .run(&any_text(), |s| {
+            let Some(stack) = graph_stack(&s) else {
+                return Ok(());
+            };
+            let valid = stackdef::validate(&stack).unwrap();
+            let dot = stackdef::emit::graph::to_dot(&valid);
+            let mmd = stackdef::emit::graph::to_mermaid(&valid);
+            prop_assert_eq!(
+                skeleton(&dot, '"', Some('\\')),
+                skeleton(&dot0, '"', Some('\\'))
+            );
+            prop_assert_eq!(skeleton(&mmd, '"', None), skeleton(&mmd0, '"', None));
+            let mut sample = sample.borrow_mut();
+            if sample.len() < 40 && !sample.contains(&dot) {
+                sample.push(dot);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let sample = sample.into_inner();
+    assert_eq!(
+        sample.len(),
+        40,
+        "too few hostile strings were accepted to judge"
+    );
+    for (i, dot) in sample.iter().enumerate() {
+        let file = dir.join(format!("g{i}.dot"));
+        std::fs::write(&file, dot).unwrap();
+        support::check_dot(&file);
+    }
+}

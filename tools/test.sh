@@ -13,6 +13,7 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v pkill >/dev/null 2>&1 || need_apt+=(procps)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 # the Docker engine the stacks run on (a running one is used as it is), and the tool that builds
 # the stand-in images' root file system
@@ -49,6 +50,7 @@ if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>
 export STACKDEF_CHECK_JSONSCHEMA="$PWD/$venv/bin/check-jsonschema"
 export STACKDEF_DOCKER_COMPOSE="$(command -v docker-compose)"
 export STACKDEF_GIXY="$PWD/$venv/bin/gixy"
+export STACKDEF_DOT="$(command -v dot)"
 export STACKDEF_DOTENV_LINTER="$PWD/$venv/bin/dotenv-linter"
 export STACKDEF_COMPOSE_LINT="$PWD/$venv/bin/compose-lint"
 # PyYAML as docker-compose itself runs it: its interpreter, with Debian's python3-yaml

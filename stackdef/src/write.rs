@@ -7,12 +7,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::emit::compose::{self, ComposeOptions};
-use crate::emit::{env, nginx};
+use crate::emit::{env, graph, nginx};
 use crate::error::{Error, Result};
 use crate::model::{Stack, Tls};
-
-/// How every file stackdef writes begins; a file without it is not overwritten.
-use crate::GENERATED_MARKER as MARKER;
 
 /// A rendered file: a plain file name and its content.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -37,6 +34,10 @@ pub struct Plan {
     /// The name of a compose-lint configuration ([`compose::lint_config`]: the hardening
     /// opt-outs as exclusions with their reasons), written beside the compose file.
     pub lint_config: Option<String>,
+    /// The stack drawn as a Mermaid flowchart ([`graph::to_mermaid`]), under this name.
+    pub mermaid: Option<String>,
+    /// The stack drawn as a Graphviz digraph ([`graph::to_dot`]), under this name.
+    pub dot: Option<String>,
     /// Further files written as given (e.g. a database init script from a recipe).
     pub extra: Vec<File>,
 }
@@ -118,7 +119,8 @@ fn bootstrap_name(proxy_file: &str) -> String {
 
 impl Default for Plan {
     /// `docker-compose.yml`, every nginx file and the first-start files of those with Let's
-    /// Encrypt, `.env.example` for `.env`, `.compose-lint.yml`.
+    /// Encrypt, `.env.example` for `.env`, `.compose-lint.yml`, and the stack's diagram as
+    /// `stack.mmd` and `stack.dot`.
     fn default() -> Self {
         Plan {
             compose: Some(ComposeFile::new("docker-compose.yml")),
@@ -126,6 +128,8 @@ impl Default for Plan {
             bootstrap: Bootstrap::Auto,
             env_template: Some(EnvTemplate::new(".env.example", ".env")),
             lint_config: Some(".compose-lint.yml".into()),
+            mermaid: Some("stack.mmd".into()),
+            dot: Some("stack.dot".into()),
             extra: Vec::new(),
         }
     }
@@ -206,8 +210,14 @@ pub fn render(stack: &Stack, plan: &Plan) -> Result<Vec<File>> {
     if let Some(name) = &plan.lint_config {
         push(name, compose::lint_config(stack)?)?;
     }
+    if let Some(name) = &plan.mermaid {
+        push(name, graph::to_mermaid(stack))?;
+    }
+    if let Some(name) = &plan.dot {
+        push(name, graph::to_dot(stack))?;
+    }
     for f in &plan.extra {
-        if !f.content.starts_with(MARKER) {
+        if !graph::has_marker(&f.content) {
             return Err(Error::invalid(
                 "extra file",
                 &f.name,
@@ -247,7 +257,7 @@ fn io(path: &Path, source: std::io::Error) -> Error {
 }
 
 fn ours(existing: &str) -> bool {
-    existing.starts_with(MARKER)
+    graph::has_marker(existing)
 }
 
 /// Writes `files` into `dir` (created if missing): only files whose content changed, each

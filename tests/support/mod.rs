@@ -239,6 +239,28 @@ pub fn check_gixy(file: &Path) {
     }
 }
 
+/// Graphviz's verdict on a DOT file: it must render to SVG with nothing on stderr (dot prints
+/// syntax errors and warnings there). Returns the SVG.
+pub fn judge_dot(file: &Path) -> Result<String, String> {
+    let tool = tool("STACKDEF_DOT", "dot");
+    let out = Command::new(tool)
+        .arg("-Tsvg")
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run dot: {e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() && err.trim().is_empty() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!("dot exited with {}:\n{err}", out.status))
+    }
+}
+
+/// Renders a DOT file with Graphviz; a refusal or a warning fails. Returns the SVG.
+pub fn check_dot(file: &Path) -> String {
+    judge_dot(file).unwrap_or_else(|out| panic!("dot refuses {}:\n{out}", file.display()))
+}
+
 /// Runs the live nginx test script (`tests/nginx/live.py`) in fresh mount and network
 /// namespaces; fails unless every check passed. Needs root (CI and the dev machines are).
 pub fn live_nginx(mode: &str, deploy: &Path) {

@@ -14,5 +14,6 @@ pub(crate) fn header(stack: &Stack) -> String {
 
 pub mod compose;
 pub mod env;
+pub mod graph;
 pub mod nginx;
 pub(crate) mod yaml;
