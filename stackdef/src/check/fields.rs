@@ -13,10 +13,12 @@ use crate::model::{Action, ExtValue, Hardening, Mount, Service, Source, Stack};
 
 /// A field's value refused, with the same text [`Error::Invalid`] has.
 pub(super) fn invalid(out: &mut Vec<Diagnostic>, field: String, value: &str, reason: &str) {
-    out.push(Diagnostic {
-        class: DefectClass::InvalidValue,
-        message: Error::invalid(field, value, reason).to_string(),
-    });
+    let at = crate::diagnostic::path_keys(&field);
+    out.push(Diagnostic::new(
+        DefectClass::InvalidValue,
+        Error::invalid(field, value, reason).to_string(),
+        at,
+    ));
 }
 
 fn control(s: &str) -> bool {

@@ -24,10 +24,7 @@ use crate::model::{Condition, Stack};
 pub(crate) fn diag(class: DefectClass, d: Defect<'_>) -> Diagnostic {
     let mut m = Msg::new();
     d.render(&mut m);
-    Diagnostic {
-        class,
-        message: m.as_str().to_owned(),
-    }
+    Diagnostic::new(class, m.as_str(), d.at())
 }
 
 /// A stack that passed [`validate`]: the emitters take one, so no file is written from a stack
@@ -334,10 +331,8 @@ pub fn warnings(stack: &Stack) -> Vec<Diagnostic> {
     for s in &stack.services {
         let h = &s.hardening;
         let mut warn = |text: String| {
-            out.push(Diagnostic {
-                class: DefectClass::Unexplained,
-                message: text,
-            });
+            let at = vec!["services".to_owned(), s.name.as_str().to_owned()];
+            out.push(Diagnostic::new(DefectClass::Unexplained, text, at));
         };
         if let crate::model::Source::Image(image) = &s.source
             && image.digest().is_none()

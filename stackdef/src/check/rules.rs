@@ -227,6 +227,59 @@ pub enum Defect<'a> {
 }
 
 impl Defect<'_> {
+    /// Where the defect is in a compose document ([`crate::Diagnostic::at`]): the keys from the
+    /// root to the entry a compile-time error points at.
+    pub fn at(&self) -> Vec<String> {
+        let keys = |k: &[&str]| k.iter().map(|k| (*k).to_owned()).collect();
+        match *self {
+            Defect::Unknown {
+                kind, from, name, ..
+            } => {
+                let list = match kind {
+                    RefKind::Service => "depends_on",
+                    RefKind::Volume => "volumes",
+                    RefKind::Network => "networks",
+                    RefKind::Secret => "secrets",
+                };
+                keys(&["services", from, list, name])
+            }
+            Defect::PortClash { service, port, .. } => {
+                vec![
+                    "services".into(),
+                    service.into(),
+                    "ports".into(),
+                    port.to_string(),
+                ]
+            }
+            Defect::ReplicaPorts { service, .. } => keys(&["services", service, "ports"]),
+            Defect::HealthyWithoutHealthcheck { from, to }
+            | Defect::ProfileDependency { from, to } => keys(&["services", from, "depends_on", to]),
+            Defect::Cycle { names, path } if path.len() >= 2 => {
+                let from = names[path[path.len() - 2] as usize];
+                let to = names[path[path.len() - 1] as usize];
+                keys(&["services", from, "depends_on", to])
+            }
+            Defect::DuplicateService { name } => keys(&["services", name]),
+            Defect::UndeclaredEnv { service, name, .. } => keys(&["services", service, name]),
+            Defect::Twice { place, what, name } if place != "the stack" => {
+                keys(&["services", place, what, name])
+            }
+            Defect::ContainerNameWithReplicas { service, .. }
+            | Defect::DuplicateContainerName { service, .. } => {
+                keys(&["services", service, "container_name"])
+            }
+            Defect::ExternalWithOptions { kind, name, option } => {
+                let top = if kind == "volume" {
+                    "volumes"
+                } else {
+                    "networks"
+                };
+                keys(&[top, name, option])
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Writes the message: lower-case, what is wrong and what to do.
     pub const fn render(&self, m: &mut Msg) {
         match *self {
