@@ -1,4 +1,4 @@
-//! The command line shared by the examples: `[--out DIR] [--check] [--check-env FILE]`.
+//! The command line shared by the examples: `[--out DIR] [--check | --check-env FILE | --dev-env FILE]`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use stackdef::write::{self, Outcome, Plan};
 use stackdef::{Error, Stack};
 
+#[derive(Debug, PartialEq, Eq)]
 struct Args {
     out: PathBuf,
     check: bool,
@@ -13,35 +14,68 @@ struct Args {
     dev_env: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: [--out DIR] [--check] [--check-env FILE]
-  --out DIR         write into DIR (default: the example's own deploy directory)
-  --check           write nothing; exit 1 with a diff when a file is missing, stale or extra
-  --check-env FILE  check a filled-in env file against the stack (production rules)
-  --dev-env FILE    write a development env file with fresh random secrets (mode 0600)";
-
-fn parse_args(default_out: &str) -> Result<Args, String> {
-    let mut args = Args {
-        out: PathBuf::from(default_out),
-        check: false,
-        check_env: None,
-        dev_env: None,
+fn command(default_out: &str) -> clap::Command {
+    use clap::{Arg, ArgAction, ArgGroup, value_parser};
+    let file = |name: &'static str, help: &'static str| {
+        Arg::new(name)
+            .long(name)
+            .value_name("FILE")
+            .value_parser(value_parser!(PathBuf))
+            .help(help)
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--out" => args.out = it.next().ok_or("`--out` needs a directory")?.into(),
-            "--check" => args.check = true,
-            "--check-env" => {
-                args.check_env = Some(it.next().ok_or("`--check-env` needs a file")?.into());
-            }
-            "--dev-env" => {
-                args.dev_env = Some(it.next().ok_or("`--dev-env` needs a file")?.into());
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(args)
+    clap::Command::new(
+        std::env::args()
+            .next()
+            .and_then(|a| {
+                Path::new(&a)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "example".into()),
+    )
+    .about("Writes (or checks) the example stack's deploy files")
+    .arg(
+        Arg::new("out")
+            .long("out")
+            .value_name("DIR")
+            .value_parser(value_parser!(PathBuf))
+            .default_value(default_out.to_owned())
+            .help("Write into DIR"),
+    )
+    .arg(
+        Arg::new("check")
+            .long("check")
+            .action(ArgAction::SetTrue)
+            .help("Write nothing; exit 1 with a diff when a file is missing, stale or extra"),
+    )
+    .arg(file(
+        "check-env",
+        "Check a filled-in env file against the stack (production rules)",
+    ))
+    .arg(file(
+        "dev-env",
+        "Write a development env file with fresh random secrets (mode 0600)",
+    ))
+    // one thing at a time: writing, checking the files, checking an env file, making one
+    .group(
+        ArgGroup::new("mode")
+            .args(["check", "check-env", "dev-env"])
+            .multiple(false),
+    )
+}
+
+fn parse_args<I, T>(default_out: &str, argv: I) -> Result<Args, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let m = command(default_out).try_get_matches_from(argv)?;
+    Ok(Args {
+        out: m.get_one::<PathBuf>("out").cloned().unwrap_or_default(),
+        check: m.get_flag("check"),
+        check_env: m.get_one::<PathBuf>("check-env").cloned(),
+        dev_env: m.get_one::<PathBuf>("dev-env").cloned(),
+    })
 }
 
 /// One stack an example writes, with the files it writes.
@@ -58,11 +92,12 @@ pub struct Variant {
 /// Runs an example: builds each variant's stack, then writes or checks its files in one
 /// directory (`--out`, else `default_out`). `--check-env` checks against the first variant.
 pub fn run(default_out: &str, variants: &[Variant]) -> ExitCode {
-    let args = match parse_args(default_out) {
+    let args = match parse_args(default_out, std::env::args_os()) {
         Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return ExitCode::from(2);
+        // `--help` on stdout with exit 0; a usage error on stderr with exit 2
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
     match run_with(variants, &args) {
@@ -160,5 +195,47 @@ fn check_env(stack: &Stack, file: &Path) -> Result<bool, Error> {
             }
             Ok(false)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        parse_args(
+            "deploy",
+            std::iter::once("example").chain(args.iter().copied()),
+        )
+    }
+
+    #[test]
+    fn every_option_in_both_spellings() {
+        let a = parse(&["--out=x", "--check"]).unwrap();
+        assert_eq!((a.out, a.check), (PathBuf::from("x"), true));
+        let a = parse(&["--dev-env", ".env"]).unwrap();
+        assert_eq!(a.dev_env, Some(PathBuf::from(".env")));
+        assert_eq!(parse(&[]).unwrap().out, PathBuf::from("deploy"));
+        assert_eq!(
+            parse(&["--check-env=.env.prod"]).unwrap().check_env,
+            Some(PathBuf::from(".env.prod"))
+        );
+    }
+
+    #[test]
+    fn help_is_not_an_error_and_two_modes_are() {
+        let help = parse(&["--help"]).unwrap_err();
+        assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert!(!help.use_stderr());
+        assert!(help.to_string().contains("--dev-env"));
+        let both = parse(&["--dev-env", "a", "--check-env", "b"]).unwrap_err();
+        assert_eq!(both.kind(), clap::error::ErrorKind::ArgumentConflict);
+        assert!(both.use_stderr());
+        assert!(parse(&["--bogus"]).is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        command("deploy").debug_assert();
     }
 }
