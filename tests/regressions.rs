@@ -122,6 +122,7 @@ fn a_bind_source_compose_reads_as_a_volume() {
         source: "data".into(),
         target: "/data".into(),
         read_only: false,
+        create_host_path: true,
     }];
     assert_refused(&stack(vec![api]), "a bind source must start with");
     compose_refuses(

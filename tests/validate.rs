@@ -425,3 +425,23 @@ fn an_official_image_keeps_the_capabilities_its_entrypoint_needs() {
     );
     assert_eq!(messages(&stack(vec![db])), []);
 }
+
+#[test]
+fn variants_in_disjoint_profiles_may_share_a_host_port() {
+    let with = |name: &str, profiles: &[&str]| {
+        let mut s = svc(name);
+        s.ports = vec![PortMapping::new(8080, 80).unwrap()];
+        s.profiles = profiles.iter().map(|p| (*p).to_owned()).collect();
+        s
+    };
+    // never started together: `--profile dev` or `--profile prod`
+    let variants = stack(vec![with("web", &["prod"]), with("web_dev", &["dev"])]);
+    assert_eq!(messages(&variants), vec![]);
+    // one profile starts both, or one of them always runs: a clash
+    for other in [&["dev", "prod"][..], &[][..]] {
+        let s = stack(vec![with("web", &["prod"]), with("web_dev", other)]);
+        let m = messages(&s);
+        assert_eq!(m.len(), 1, "{other:?}: {m:?}");
+        assert_eq!(m[0].0, DefectClass::PortClash);
+    }
+}

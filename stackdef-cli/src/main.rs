@@ -58,6 +58,15 @@ fn project_args(cmd: Command) -> Command {
     )
 }
 
+fn output() -> Arg {
+    Arg::new("output")
+        .short('o')
+        .long("output")
+        .value_name("FILE")
+        .value_parser(value_parser!(PathBuf))
+        .help("Write here instead of standard output")
+}
+
 fn cli() -> Command {
     Command::new("stackdef")
         .version(env!("CARGO_PKG_VERSION"))
@@ -88,18 +97,25 @@ fn cli() -> Command {
                     .default_value("mermaid")
                     .help("Diagram format"),
             )
+            .arg(output()),
+        )
+        .subcommand(
+            project_args(
+                Command::new("import").about(
+                    "Write the project as a Rust module whose stack() builds it with stack!",
+                ),
+            )
             .arg(
-                Arg::new("output")
-                    .short('o')
-                    .long("output")
-                    .value_name("FILE")
-                    .value_parser(value_parser!(PathBuf))
-                    .help("Write here instead of standard output"),
-            ),
+                Arg::new("name")
+                    .long("name")
+                    .value_name("NAME")
+                    .help("The stack's name (default: the project name)"),
+            )
+            .arg(output()),
         )
 }
 
-fn options(m: &ArgMatches) -> Result<Options, String> {
+fn options(m: &ArgMatches, raw: bool) -> Result<Options, String> {
     let mut files: Vec<PathBuf> = m
         .get_many::<PathBuf>("file")
         .into_iter()
@@ -135,11 +151,12 @@ fn options(m: &ArgMatches) -> Result<Options, String> {
             .collect(),
         project_name: m.get_one::<String>("project-name").cloned(),
         no_process_env: false,
+        raw,
     })
 }
 
-fn load(m: &ArgMatches) -> Result<project::Project, ExitCode> {
-    let opts = options(m).map_err(|e| fail(&e))?;
+fn load(m: &ArgMatches, raw: bool) -> Result<project::Project, ExitCode> {
+    let opts = options(m, raw).map_err(|e| fail(&e))?;
     project::load(&opts).map_err(|e| {
         let msg = match &e {
             LoadError::Yaml {
@@ -159,7 +176,7 @@ fn fail(msg: &str) -> ExitCode {
 }
 
 fn run_check(m: &ArgMatches) -> ExitCode {
-    let project = match load(m) {
+    let project = match load(m, false) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -179,7 +196,7 @@ fn run_check(m: &ArgMatches) -> ExitCode {
 }
 
 fn run_graph(m: &ArgMatches) -> ExitCode {
-    let project = match load(m) {
+    let project = match load(m, false) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -201,6 +218,11 @@ fn run_graph(m: &ArgMatches) -> ExitCode {
         Some("dot") => stackdef::emit::graph::to_dot(&valid),
         _ => stackdef::emit::graph::to_mermaid(&valid),
     };
+    emit(m, &text)
+}
+
+/// Writes `text` to `-o FILE`, else to standard output.
+fn emit(m: &ArgMatches, text: &str) -> ExitCode {
     match m.get_one::<PathBuf>("output") {
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => ExitCode::SUCCESS,
@@ -216,11 +238,61 @@ fn run_graph(m: &ArgMatches) -> ExitCode {
     }
 }
 
+fn run_import(m: &ArgMatches) -> ExitCode {
+    let mut project = match load(m, true) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if let Some(n) = m.get_one::<String>("name") {
+        project.name = n.clone();
+        if let Some(doc) = project.doc.as_mapping_mut() {
+            doc.remove("name");
+        }
+    }
+    let stack = match check::read_stack(&project) {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("stackdef cannot read this project: {e}")),
+    };
+    if let Err(problems) = stackdef::validate(&stack) {
+        for p in problems {
+            eprintln!("error[{}]: {p}", p.rule());
+        }
+        eprintln!(
+            "error: the project breaks the rules above, so its module would not compile (`stackdef check` places them)"
+        );
+        return ExitCode::from(1);
+    }
+    let file = project
+        .sources
+        .iter()
+        .map(|s| {
+            s.path.file_name().map_or_else(
+                || s.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ");
+    match stackdef_cli::codegen::to_rust(&stack, &file) {
+        Ok(text) => match stackdef_cli::codegen::rustfmt(&text) {
+            Some(formatted) => emit(m, &formatted),
+            None => {
+                eprintln!(
+                    "note: rustfmt is not installed (or refused the module): written unformatted"
+                );
+                emit(m, &text)
+            }
+        },
+        Err(e) => fail(&format!("cannot write this project as Rust: {e}")),
+    }
+}
+
 fn main() -> ExitCode {
     let matches = cli().get_matches();
     match matches.subcommand() {
         Some(("check", m)) => run_check(m),
         Some(("graph", m)) => run_graph(m),
+        Some(("import", m)) => run_import(m),
         _ => fail("a subcommand is needed: `stackdef --help` lists them"),
     }
 }

@@ -23,6 +23,9 @@ pub struct Options {
     pub project_name: Option<String>,
     /// Read no process environment (tests; reproducible checks).
     pub no_process_env: bool,
+    /// Keep the files as written: no interpolation (variables stay `${…}`), every service
+    /// kept with its profiles. For `import`, which turns the variables into declarations.
+    pub raw: bool,
 }
 
 /// One file read, kept for locating diagnostics.
@@ -176,8 +179,10 @@ pub fn load(opts: &Options) -> Result<Project, LoadError> {
             place: None,
         })?;
         let mut at = Vec::new();
+        let no_vars = Vars::new();
         let mut walk = Walk {
-            vars: &vars,
+            raw: opts.raw,
+            vars: if opts.raw { &no_vars } else { &vars },
             file: i,
             unset: &mut unset,
             defaults: &mut defaults,
@@ -195,7 +200,11 @@ pub fn load(opts: &Options) -> Result<Project, LoadError> {
         });
     }
     let name = project_name(opts, &merged);
-    let disabled = apply_profiles(&mut merged, &opts.profiles, &vars);
+    let disabled = if opts.raw {
+        Vec::new()
+    } else {
+        apply_profiles(&mut merged, &opts.profiles, &vars)
+    };
     Ok(Project {
         sources,
         doc: merged,
@@ -232,6 +241,7 @@ fn project_name(opts: &Options, doc: &Value) -> String {
 }
 
 struct Walk<'a> {
+    raw: bool,
     vars: &'a Vars,
     file: usize,
     unset: &'a mut Vec<(usize, Vec<String>, String)>,
@@ -245,6 +255,7 @@ impl Walk<'_> {
         at: &mut Vec<String>,
     ) -> Result<(), (Vec<String>, InterpError)> {
         match v {
+            Value::String(_) if self.raw => {}
             Value::String(s) => {
                 let mut used = Used::default();
                 *s = interpolate(s, self.vars, &mut used).map_err(|e| (at.clone(), e))?;

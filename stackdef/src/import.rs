@@ -687,12 +687,37 @@ fn mount(m: &MountDoc) -> Result<Mount> {
             target,
             read_only,
             tmpfs,
+            bind,
+            rest,
         } => {
+            let unmodelled = rest
+                .0
+                .iter()
+                .map(|(k, _)| k.clone())
+                .chain(
+                    bind.iter()
+                        .flat_map(|b| b.rest.0.iter().map(|(k, _)| format!("bind.{k}"))),
+                )
+                .next();
+            if let Some(key) = unmodelled {
+                return Err(Error::invalid(
+                    format!("volumes.{key}"),
+                    target.as_str(),
+                    "stackdef does not model this mount option; without it the mount would mean something else, so the file is refused",
+                ));
+            }
             let target = plain("volumes.target", target)?;
             let m = match (kind.as_str(), source) {
                 ("volume", Some(src)) => Mount::volume(VolumeName::new(src.as_str())?, &target)?,
                 ("volume", None) => Mount::anonymous(&target)?,
-                ("bind", Some(src)) => Mount::bind(&plain("volumes.source", src)?, &target)?,
+                // the long syntax does not create a missing host path unless asked to
+                ("bind", Some(src)) => {
+                    let m = Mount::bind(&plain("volumes.source", src)?, &target)?;
+                    match bind.as_ref().and_then(|b| b.create_host_path) {
+                        Some(true) => m,
+                        _ => m.must_exist(),
+                    }
+                }
                 ("tmpfs", None) => {
                     let size = tmpfs.as_ref().and_then(|t| t.size.as_ref());
                     let size = size

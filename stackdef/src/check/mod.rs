@@ -231,9 +231,23 @@ fn ports(stack: &Stack, out: &mut Vec<Diagnostic>) {
     rules::port_clashes(&uses, &mut order, &mut active, &mut clash);
     for i in 0..n {
         if let Some(d) = rules::port_clash(&uses, &clash, i) {
+            if let Defect::PortClash { service, other, .. } = d
+                && !run_together(stack, service, other)
+            {
+                continue;
+            }
             out.push(diag(DefectClass::PortClash, d));
         }
     }
+}
+
+/// Whether one `docker compose --profile P up` (or a plain `up`) can start both services: a
+/// service without profiles always starts, one with profiles only when one of them is active.
+/// Two variants of a service in disjoint profiles (`dev`, `prod`) may use the same host port.
+fn run_together(stack: &Stack, a: &str, b: &str) -> bool {
+    let profiles = |name: &str| stack.service(name).map_or(&[][..], |s| &s.profiles[..]);
+    let (pa, pb) = (profiles(a), profiles(b));
+    pa.is_empty() || pb.is_empty() || pa.iter().any(|p| pb.contains(p))
 }
 
 fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {

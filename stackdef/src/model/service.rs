@@ -108,6 +108,10 @@ pub enum Mount {
         target: String,
         /// Mounted read-only.
         read_only: bool,
+        /// When the host path is missing, create it as an empty directory (what compose does
+        /// for the short syntax `./x:/y`) instead of failing to start the container (the long
+        /// syntax's default). A missing config *file* then becomes a directory.
+        create_host_path: bool,
     },
     /// An anonymous volume.
     Anonymous {
@@ -167,7 +171,20 @@ impl Mount {
             source: source.to_owned(),
             target: container_path(target)?,
             read_only: false,
+            create_host_path: true,
         })
+    }
+
+    /// For a bind mount: the host path must exist — the container fails to start when it is
+    /// missing, instead of getting an empty directory created in its place.
+    pub fn must_exist(mut self) -> Self {
+        if let Mount::Bind {
+            create_host_path, ..
+        } = &mut self
+        {
+            *create_host_path = false;
+        }
+        self
     }
 
     /// An anonymous volume at `target`.

@@ -180,7 +180,23 @@ pub(crate) enum MountDoc {
         read_only: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tmpfs: Option<TmpfsOpts>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bind: Option<BindOpts>,
+        /// Keys stackdef does not model (`volume.nocopy`, `consistency`, …): refused on
+        /// import, never written.
+        #[serde(flatten, default, skip_serializing)]
+        rest: Ordered<ExtValue>,
     },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
+pub(crate) struct BindOpts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_host_path: Option<bool>,
+    /// Keys stackdef does not model (`propagation`, `selinux`): refused on import.
+    #[serde(flatten, default, skip_serializing)]
+    pub rest: Ordered<ExtValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

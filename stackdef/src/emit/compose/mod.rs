@@ -5,9 +5,10 @@ pub(crate) mod doc;
 use std::time::Duration;
 
 use doc::{
-    BuildDoc, DependDoc, DependsDoc, DeployDoc, File, HealthDoc, IpamDoc, LoggingDoc, MountDoc,
-    NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourceSetDoc, ResourcesDoc,
-    Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc, TmpfsOpts, VolumeDoc,
+    BindOpts, BuildDoc, DependDoc, DependsDoc, DeployDoc, File, HealthDoc, IpamDoc, LoggingDoc,
+    MountDoc, NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourceSetDoc,
+    ResourcesDoc, Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc, TmpfsOpts,
+    VolumeDoc,
 };
 
 use crate::check::Valid;
@@ -409,10 +410,12 @@ fn mount(m: &Mount) -> MountDoc {
         } if !ambiguous(target) => {
             MountDoc::Short(Str(format!("{source}:{}{}", esc(target), ro(*read_only))))
         }
+        // the short syntax creates a missing host path: only for binds that ask for it
         Mount::Bind {
             source,
             target,
             read_only,
+            create_host_path: true,
         } if !ambiguous(source) && !ambiguous(target) => MountDoc::Short(Str(format!(
             "{}:{}{}",
             esc(source),
@@ -429,7 +432,17 @@ fn mount(m: &Mount) -> MountDoc {
             source,
             target,
             read_only,
-        } => long_mount("bind", Some(esc(source)), target, *read_only, None),
+            create_host_path,
+        } => {
+            let mut doc = long_mount("bind", Some(esc(source)), target, *read_only, None);
+            if let (MountDoc::Long { bind, .. }, true) = (&mut doc, *create_host_path) {
+                *bind = Some(BindOpts {
+                    create_host_path: Some(true),
+                    rest: Ordered::default(),
+                });
+            }
+            doc
+        }
         Mount::Anonymous { target } => long_mount("volume", None, target, false, None),
         Mount::Tmpfs { target, size } => long_mount(
             "tmpfs",
@@ -456,6 +469,8 @@ fn long_mount(
         target: esc(target),
         read_only: read_only.then_some(true),
         tmpfs,
+        bind: None,
+        rest: Ordered::default(),
     }
 }
 
