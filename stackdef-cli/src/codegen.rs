@@ -10,7 +10,7 @@
 //! anonymous mounts, network aliases, `restart: true` dependencies, options of top-level
 //! volumes and networks) is set on the built stack, after the macro, and validated again.
 //!
-//! A name that is not a Rust identifier cannot be written in `stack!`: it is refused with its
+//! A name `stack!` cannot write (one with a `.`, or starting with a digit) is refused with its
 //! path and the reason (renaming it would change the host name other services use).
 
 use std::collections::BTreeSet;
@@ -31,25 +31,41 @@ const KEYWORDS: [&str; 49] = [
     "virtual", "yield", "try", "gen", "union",
 ];
 
-/// `name` as a Rust identifier, or why it cannot be one.
-fn ident(field: &str, name: &str) -> Result<String, Error> {
-    let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+/// One part of a name as `stack!` reads it: an identifier (a keyword as a raw one), or, after
+/// the first part, digits.
+fn name_part(part: &str, first: bool) -> Option<String> {
+    let mut chars = part.chars();
+    let start = chars.next()?;
+    if !first && part.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(part.to_owned());
+    }
+    let ok = (start == '_' || start.is_ascii_alphabetic())
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
-        && name != "_";
-    if !ok || matches!(name, "self" | "Self" | "super" | "crate") {
-        return Err(Error::invalid(
+        && part != "_"
+        && !matches!(part, "self" | "Self" | "super" | "crate");
+    ok.then(|| {
+        if KEYWORDS.contains(&part) && part != "union" {
+            format!("r#{part}")
+        } else {
+            part.to_owned()
+        }
+    })
+}
+
+/// `name` as `stack!` writes it — an identifier, or identifiers and digits joined by `-` —
+/// or why it cannot be written.
+fn ident(field: &str, name: &str) -> Result<String, Error> {
+    let parts: Option<Vec<String>> = name
+        .split('-')
+        .enumerate()
+        .map(|(i, p)| name_part(p, i == 0))
+        .collect();
+    parts.map(|p| p.join("-")).ok_or_else(|| {
+        Error::invalid(
             field,
             name,
-            "stack! writes names as Rust identifiers (letters, digits, `_`); renaming would change the host name other services reach it by, so this file cannot be imported as Rust yet",
-        ));
-    }
-    Ok(if KEYWORDS.contains(&name) && name != "union" {
-        format!("r#{name}")
-    } else {
-        name.to_owned()
+            "stack! writes a name as identifiers and digits joined by `-` (`web-1`, `fastvue-network`); renaming would change the host name other services reach it by, so this file cannot be imported as Rust yet",
+        )
     })
 }
 
@@ -78,7 +94,17 @@ impl Gen {
         if expr.len() <= INLINE_MAX {
             return expr;
         }
-        let mut n = name.trim_start_matches("r#").to_ascii_lowercase();
+        let mut n: String = name
+            .replace("r#", "")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         while self.taken.contains(&n) || self.lets.iter().any(|(l, _)| *l == n) {
             n.push('_');
         }
@@ -729,6 +755,10 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
     if s.internal {
         b.push_str("                internal: true,\n");
     }
+    if !s.profiles.is_empty() {
+        let p: Vec<String> = s.profiles.iter().map(|p| lit(p)).collect();
+        let _ = writeln!(b, "                profiles: [{}],", p.join(", "));
+    }
     if !s.environment.is_empty() {
         b.push_str("                env: [\n");
         for (k, v) in &s.environment {
@@ -800,9 +830,6 @@ fn other_fields(g: &mut Gen, bare: &str, s: &Service, b: &mut String) {
                 lit(&l.driver)
             ),
         );
-    }
-    if !s.profiles.is_empty() {
-        field("profiles", g.strings(&s.profiles));
     }
     if !s.extra_hosts.is_empty() {
         let hosts: Vec<String> = s

@@ -222,7 +222,10 @@ fn imported_files_read_as_compose_reads_them_and_their_rust_compiles_to_the_same
         let code = match stackdef_cli::codegen::to_rust(&stack, &file) {
             Ok(c) => c,
             Err(e) => {
-                assert!(e.to_string().contains("Rust identifiers"), "{label}: {e}");
+                assert!(
+                    e.to_string().contains("stack! writes a name"),
+                    "{label}: {e}"
+                );
                 not_rust.push(format!("{label}: {e}"));
                 continue;
             }

@@ -68,6 +68,27 @@ pub use recipes::wire::{CERTBOT, CERTBOT_WEBROOT, LETSENCRYPT};
 /// # Ok::<(), stackdef::Error>(())
 /// ```
 ///
+/// Names are identifiers, or identifiers and digits joined by `-` as compose files write them
+/// (`web-1`, `fastvue-network`); a service named by an identifier is also a local the
+/// expressions inside `stack!` can use. `profiles: ["dev"]` takes string literals, so the rules
+/// know which services run together: variants in disjoint profiles may share a host port, and
+/// a dependency must run under every profile its dependant runs under.
+///
+/// ```
+/// use stackdef::Image;
+///
+/// let stack = stackdef::stack! {
+///     name: fast-vue,
+///     networks: [fastvue-network],
+///     services: {
+///         api-1 { source: Image::parse("api:1")?, networks: [fastvue-network], ports: [8000 => 8000], profiles: ["prod"] },
+///         api-dev { source: Image::parse("api:1-dev")?, ports: [8000 => 8000], profiles: ["dev"] },
+///     },
+/// }?;
+/// assert_eq!(stack.services[0].name.as_str(), "api-1");
+/// # Ok::<(), stackdef::Error>(())
+/// ```
+///
 /// Every service is written locked down (`no-new-privileges`, every capability dropped but its
 /// `cap_add`); `hardening` names each relaxation with its reason (see [`Hardening`]).
 ///

@@ -10,7 +10,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 use syn::{Ident, LitStr};
 
-use crate::model::{Cond, EnvEntry, MountSource, ServiceDef, StackDef};
+use crate::model::{Cond, EnvEntry, MountSource, Name, Named, ServiceDef, StackDef};
 
 /// Whether the tokens of `e` contain the identifier `word`.
 fn mentions(e: &syn::Expr, word: &str) -> bool {
@@ -24,9 +24,8 @@ fn mentions(e: &syn::Expr, word: &str) -> bool {
     walk(quote_spanned!(Span::mixed_site()=> #e), word)
 }
 
-pub fn name_of(i: &Ident) -> String {
-    let s = i.to_string();
-    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+pub fn name_of(i: &impl Named) -> String {
+    i.text()
 }
 
 /// One `const` array per kind of name, each element checked by the compiler and spanned at its
@@ -37,13 +36,14 @@ struct Table {
 }
 
 impl Table {
-    fn new(array: &str, ty: &str, idents: &[&Ident], out: &mut TokenStream) -> Table {
+    fn new<N: Named>(array: &str, ty: &str, idents: &[&N], out: &mut TokenStream) -> Table {
         let array = Ident::new(array, Span::call_site());
         let ty = Ident::new(ty, Span::call_site());
         let n = idents.len();
         let items = idents.iter().map(|i| {
-            let lit = LitStr::new(&name_of(i), i.span());
-            quote_spanned! {i.span()=> ::stackdef::#ty::from_static(#lit)}
+            let span = Named::span(*i);
+            let lit = LitStr::new(&name_of(*i), span);
+            quote_spanned! {span=> ::stackdef::#ty::from_static(#lit)}
         });
         out.extend(quote_spanned! {Span::mixed_site()=> const #array: [::stackdef::#ty; #n] = [#(#items),*]; });
         Table {
@@ -52,19 +52,19 @@ impl Table {
         }
     }
 
-    fn index(&self, i: &Ident) -> Option<usize> {
+    fn index(&self, i: &impl Named) -> Option<usize> {
         self.names.index(i)
     }
 
     /// A reference to the name at `i`, when declared.
-    fn get_ref(&self, i: &Ident) -> Option<TokenStream> {
+    fn get_ref(&self, i: &impl Named) -> Option<TokenStream> {
         let array = &self.array;
         self.index(i)
             .map(|k| quote_spanned!(Span::mixed_site()=> &#array[#k]))
     }
 
     /// The name at `i` as a value, when declared.
-    fn get(&self, i: &Ident) -> Option<TokenStream> {
+    fn get(&self, i: &impl Named) -> Option<TokenStream> {
         let array = &self.array;
         self.index(i)
             .map(|k| quote_spanned!(Span::mixed_site()=> #array[#k].clone()))
@@ -81,13 +81,13 @@ struct Tables {
     env: Names,
 }
 
-fn refs(v: &[Ident]) -> Vec<&Ident> {
+fn refs(v: &[Name]) -> Vec<&Name> {
     v.iter().collect()
 }
 
 impl Tables {
     fn new(def: &StackDef, out: &mut TokenStream) -> Tables {
-        let services: Vec<&Ident> = def.services.iter().map(|s| &s.name).collect();
+        let services: Vec<&Name> = def.services.iter().map(|s| &s.name).collect();
         Tables {
             project: Table::new("__STACKDEF_PROJECT", "ProjectName", &[&def.name], out),
             services: Table::new("__STACKDEF_SERVICES", "ServiceName", &services, out),
@@ -112,7 +112,7 @@ struct Names {
 }
 
 impl Names {
-    fn new<'i>(idents: impl IntoIterator<Item = &'i Ident>) -> Names {
+    fn new<'i, N: Named + 'i>(idents: impl IntoIterator<Item = &'i N>) -> Names {
         let list: Vec<String> = idents.into_iter().map(name_of).collect();
         let mut index = HashMap::with_capacity(list.len());
         for (k, name) in list.iter().enumerate() {
@@ -121,7 +121,7 @@ impl Names {
         Names { list, index }
     }
 
-    fn index(&self, i: &Ident) -> Option<usize> {
+    fn index(&self, i: &impl Named) -> Option<usize> {
         self.index.get(&name_of(i)).copied()
     }
 
@@ -133,7 +133,29 @@ impl Names {
 struct Checks<'a> {
     def: &'a StackDef,
     tables: &'a Tables,
+    /// Each service's profiles as the bit mask `rules::profile_mask` makes.
+    masks: Vec<u64>,
     out: TokenStream,
+}
+
+/// Each service's profiles as a bit mask over the stack's distinct profile names in order of
+/// first appearance, as `stackdef::check::rules::profile_mask` numbers them for `validate()`.
+fn profile_masks(def: &StackDef) -> Vec<u64> {
+    let mut all: Vec<String> = Vec::new();
+    for p in def.services.iter().flat_map(|s| &s.profiles) {
+        if !all.contains(&p.value()) {
+            all.push(p.value());
+        }
+    }
+    def.services
+        .iter()
+        .map(|s| {
+            s.profiles
+                .iter()
+                .filter_map(|p| all.iter().position(|a| *a == p.value()))
+                .fold(0u64, |m, i| m | 1 << (i % 64))
+        })
+        .collect()
 }
 
 impl Checks<'_> {
@@ -142,7 +164,7 @@ impl Checks<'_> {
             .extend(quote_spanned! {span=> const _: () = #call;});
     }
 
-    fn reference(&mut self, kind: &str, from: &Ident, target: &Ident, declared: &Names) {
+    fn reference(&mut self, kind: &str, from: &Name, target: &Name, declared: &Names) {
         let (from_s, target_s) = (name_of(from), name_of(target));
         if declared.contains(&target_s) {
             return;
@@ -160,7 +182,7 @@ impl Checks<'_> {
 
     fn duplicates(&mut self) {
         let services = &self.tables.services;
-        let mut containers: HashMap<String, &Ident> = HashMap::new();
+        let mut containers: HashMap<String, &Name> = HashMap::new();
         for (i, s) in self.def.services.iter().enumerate() {
             let name = name_of(&s.name);
             // a duplicate: its name's first index is another service's
@@ -187,7 +209,12 @@ impl Checks<'_> {
 
     /// Reports each name of one list given more than once, at its second use and once per
     /// name, as `validate()` does.
-    fn once<'i>(&mut self, place: &str, what: &str, names: impl Iterator<Item = &'i Ident>) {
+    fn once<'i, N: Named + 'i>(
+        &mut self,
+        place: &str,
+        what: &str,
+        names: impl Iterator<Item = &'i N>,
+    ) {
         let (mut seen, mut reported) = (
             std::collections::HashSet::new(),
             std::collections::HashSet::new(),
@@ -195,9 +222,10 @@ impl Checks<'_> {
         for name in names {
             let n = name_of(name);
             if !seen.insert(n.clone()) && reported.insert(n.clone()) {
+                let span = Named::span(name);
                 self.push(
-                    name.span(),
-                    quote_spanned! {name.span()=>
+                    span,
+                    quote_spanned! {span=>
                         __stackdef_p::rules::twice(#place, #what, #n)
                     },
                 );
@@ -222,9 +250,22 @@ impl Checks<'_> {
 
     fn references(&mut self) {
         let (def, t) = (self.def, self.tables);
-        for s in &def.services {
+        for (i, s) in def.services.iter().enumerate() {
             for d in &s.depends_on {
                 self.reference("Service", &s.name, &d.target, &t.services.names);
+                if let Some(k) = t.services.index(&d.target)
+                    && (self.masks[i] != 0 || self.masks[k] != 0)
+                {
+                    let (from, to) = (name_of(&s.name), name_of(&def.services[k].name));
+                    let (fm, tm) = (self.masks[i], self.masks[k]);
+                    let span = d.target.span;
+                    self.push(
+                        span,
+                        quote_spanned! {span=>
+                            __stackdef_p::rules::profile_dependency(#from, #to, #fm, #tm)
+                        },
+                    );
+                }
                 let target = t.services.index(&d.target).map(|k| &def.services[k]);
                 if let (Cond::Healthy, Some(t)) = (d.cond, target) {
                     // `HealthTest::Disabled` written in the expression is no healthcheck, as
@@ -283,8 +324,9 @@ impl Checks<'_> {
             uses.push(port_use);
             spans.push(span);
         }
-        for s in &self.def.services {
+        for (k, s) in self.def.services.iter().enumerate() {
             let service = name_of(&s.name);
+            let mask = self.masks[k];
             let (mine, rest): (Vec<_>, Vec<_>) = wired
                 .into_iter()
                 .partition(|(_, _, owner)| owner.as_deref() == Some(service.as_str()));
@@ -300,6 +342,7 @@ impl Checks<'_> {
                 let protocol = u8::from(p.udp);
                 uses.push(quote_spanned! {Span::mixed_site()=>
                     __stackdef_p::rules::PortUse::new(#service, #ip, #protocol, #published, #published)
+                        .in_profiles(#mask)
                 });
                 spans.push(syn::spanned::Spanned::span(published));
             }
@@ -409,6 +452,11 @@ fn service(
     if s.internal {
         body.extend(quote_spanned! {Span::mixed_site()=> #__svc.internal = true; });
     }
+    for p in &s.profiles {
+        body.extend(quote_spanned! {p.span()=>
+            #__svc.profiles.push(::std::string::String::from(#p));
+        });
+    }
     for e in &s.expose {
         let span = syn::spanned::Spanned::span(e);
         body.extend(quote_spanned! {span=>
@@ -496,6 +544,7 @@ pub fn expand(def: &StackDef) -> TokenStream {
     let mut checks = Checks {
         def,
         tables: &t,
+        masks: profile_masks(def),
         out: TokenStream::new(),
     };
     checks.duplicates();
@@ -616,9 +665,10 @@ pub fn expand(def: &StackDef) -> TokenStream {
             #__stackdef_stack.env.push(::core::clone::Clone::clone(&#name));
         }
     });
+    // a service named by an identifier is a local of that name; one named with `-` is not
     let service_locals = def.services.iter().filter_map(|s| {
         let value = t.services.get(&s.name)?;
-        let name = &s.name;
+        let name = s.name.ident.as_ref()?;
         Some(quote_spanned! {Span::mixed_site()=>
             #[allow(unused_variables)]
             let #name = #value;

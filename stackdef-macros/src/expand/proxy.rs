@@ -4,9 +4,9 @@
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 use syn::spanned::Spanned;
-use syn::{Expr, Ident, LitStr};
+use syn::{Expr, LitStr};
 
-use crate::model::{ActionDef, PlacementDef, ProxyDef, RouteDef, TlsDef};
+use crate::model::{ActionDef, Name, PlacementDef, ProxyDef, RouteDef, TlsDef};
 
 /// What the route checks need to know about a declared service.
 pub struct Listening {
@@ -190,7 +190,7 @@ pub fn host_ports(
 }
 
 /// The route's value; `None` when its target is not declared (the check reports that).
-fn route(r: &RouteDef, service: impl Fn(&Ident) -> Option<TokenStream>) -> Option<TokenStream> {
+fn route(r: &RouteDef, service: impl Fn(&Name) -> Option<TokenStream>) -> Option<TokenStream> {
     let (path, exact) = (&r.path, r.exact);
     match &r.action {
         ActionDef::Proxy {
@@ -248,7 +248,7 @@ fn route(r: &RouteDef, service: impl Fn(&Ident) -> Option<TokenStream>) -> Optio
 }
 
 /// The code that builds each proxy and adds it to `__stackdef_stack`.
-pub fn build(proxies: &[ProxyDef], service: &dyn Fn(&Ident) -> Option<TokenStream>) -> TokenStream {
+pub fn build(proxies: &[ProxyDef], service: &dyn Fn(&Name) -> Option<TokenStream>) -> TokenStream {
     let mut out = TokenStream::new();
     for p in proxies {
         let settings = &p.settings;

@@ -6,7 +6,9 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Token, braced, bracketed};
 
-use crate::model::{Cond, DepDef, EnvEntry, MountDef, MountSource, PortDef, ServiceDef, StackDef};
+use crate::model::{
+    Cond, DepDef, EnvEntry, MountDef, MountSource, Name, Named, PortDef, ServiceDef, StackDef,
+};
 
 fn list<T>(input: ParseStream, item: fn(ParseStream) -> syn::Result<T>) -> syn::Result<Vec<T>> {
     let content;
@@ -28,15 +30,46 @@ fn first_time(seen: &mut Vec<String>, key: &Ident) -> syn::Result<()> {
     Ok(())
 }
 
-fn ident(input: ParseStream) -> syn::Result<Ident> {
-    input.parse()
+/// A name: an identifier, then any `-` parts (`fastvue-network`, `web-1`).
+pub fn name(input: ParseStream) -> syn::Result<Name> {
+    let first: Ident = input.parse()?;
+    name_from(first, input)
+}
+
+/// The rest of a name whose first identifier is read.
+pub fn name_from(first: Ident, input: ParseStream) -> syn::Result<Name> {
+    let span = first.span();
+    let mut text = Named::text(&first);
+    let mut ident = Some(first);
+    while input.peek(Token![-]) && (input.peek2(Ident) || input.peek2(syn::LitInt)) {
+        input.parse::<Token![-]>()?;
+        text.push('-');
+        if input.peek(Ident) {
+            text.push_str(&Named::text(&input.parse::<Ident>()?));
+        } else {
+            let part: syn::LitInt = input.parse()?;
+            if !part.suffix().is_empty() || !part.to_string().bytes().all(|b| b.is_ascii_digit()) {
+                return Err(syn::Error::new(
+                    part.span(),
+                    "a name part is letters, digits and `_`",
+                ));
+            }
+            text.push_str(&part.to_string());
+        }
+        ident = None;
+    }
+    Ok(Name { text, span, ident })
 }
 
 impl Parse for StackDef {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
         let mut def = StackDef {
-            name: Ident::new("stack", input.span()),
+            name: Name {
+                text: "stack".into(),
+                span: input.span(),
+                ident: None,
+            },
             volumes: Vec::new(),
             networks: Vec::new(),
             secrets: Vec::new(),
@@ -50,10 +83,10 @@ impl Parse for StackDef {
             input.parse::<Token![:]>()?;
             first_time(&mut seen, &key)?;
             match key.to_string().as_str() {
-                "name" => name = Some(input.parse::<Ident>()?),
-                "volumes" => def.volumes = list(input, ident)?,
-                "networks" => def.networks = list(input, ident)?,
-                "secrets" => def.secrets = list(input, ident)?,
+                "name" => name = Some(self::name(input)?),
+                "volumes" => def.volumes = list(input, self::name)?,
+                "networks" => def.networks = list(input, self::name)?,
+                "secrets" => def.secrets = list(input, self::name)?,
                 "proxies" => def.proxies = list(input, |i| i.parse())?,
                 "env" => {
                     let content;
@@ -201,7 +234,7 @@ fn env_entry(input: ParseStream) -> syn::Result<EnvEntry> {
 }
 
 fn dep(input: ParseStream) -> syn::Result<DepDef> {
-    let target: Ident = input.parse()?;
+    let target = name(input)?;
     let (cond, cond_span) = if input.peek(Token![:]) {
         input.parse::<Token![:]>()?;
         let c: Ident = input.parse()?;
@@ -218,7 +251,7 @@ fn dep(input: ParseStream) -> syn::Result<DepDef> {
         };
         (cond, c.span())
     } else {
-        (Cond::Started, target.span())
+        (Cond::Started, target.span)
     };
     Ok(DepDef {
         target,
@@ -231,7 +264,7 @@ fn mount(input: ParseStream) -> syn::Result<MountDef> {
     let source = if input.peek(LitStr) {
         MountSource::Bind(input.parse()?)
     } else {
-        MountSource::Volume(input.parse()?)
+        MountSource::Volume(name(input)?)
     };
     input.parse::<Token![=>]>()?;
     let target = parse_operand(input)?;
@@ -293,7 +326,7 @@ fn mistaken_value(key: &str, input: ParseStream) -> Option<syn::Error> {
 
 impl Parse for ServiceDef {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name: Ident = input.parse()?;
+        let name = self::name(input)?;
         let content;
         braced!(content in input);
         let mut def = ServiceDef {
@@ -307,6 +340,7 @@ impl Parse for ServiceDef {
             networks: Vec::new(),
             secrets: Vec::new(),
             expose: Vec::new(),
+            profiles: Vec::new(),
             env: Vec::new(),
             internal: false,
             fields: Vec::new(),
@@ -340,11 +374,19 @@ impl Parse for ServiceDef {
                 "ports" => def.ports = list(&content, port)?,
                 "depends_on" => def.depends_on = list(&content, dep)?,
                 "volumes" => def.volumes = list(&content, mount)?,
-                "networks" => def.networks = list(&content, ident)?,
-                "secrets" => def.secrets = list(&content, ident)?,
+                "networks" => def.networks = list(&content, self::name)?,
+                "secrets" => def.secrets = list(&content, self::name)?,
                 "expose" => def.expose = list(&content, parse_operand)?,
                 "internal" => def.internal = content.parse::<syn::LitBool>()?.value,
                 "env" => def.env = list(&content, env_entry)?,
+                "profiles" => {
+                    if !content.peek(syn::token::Bracket) {
+                        return Err(content.error(
+                            "`profiles` takes string literals, checked while compiling: write `profiles: [\"dev\"]`",
+                        ));
+                    }
+                    def.profiles = list(&content, |i| i.parse::<LitStr>())?;
+                }
                 _ => def.fields.push((key, content.parse()?)),
             }
             if !content.is_empty() {
@@ -354,7 +396,10 @@ impl Parse for ServiceDef {
         if def.source.is_none() {
             return Err(syn::Error::new(
                 def.name.span(),
-                format!("service `{}` needs `source: <image or build>`", def.name),
+                format!(
+                    "service `{}` needs `source: <image or build>`",
+                    def.name.text
+                ),
             ));
         }
         Ok(def)

@@ -21,7 +21,8 @@ impl Parse for RouteDef {
         let path: LitStr = input.parse()?;
         input.parse::<Token![=>]>()?;
         let word: Ident = input.parse()?;
-        let action = if input.peek(Token![:]) {
+        let action = if input.peek(Token![:]) || input.peek(Token![-]) {
+            let service = super::name_from(word, input)?;
             input.parse::<Token![:]>()?;
             let port = parse_operand(input)?;
             let (mut websocket, mut limit, mut body) = (false, None, None);
@@ -44,7 +45,7 @@ impl Parse for RouteDef {
                 }
             }
             ActionDef::Proxy {
-                service: word,
+                service,
                 port,
                 websocket,
                 limit,
@@ -141,8 +142,8 @@ impl Parse for ProxyDef {
         let kw: Ident = input.parse()?;
         let placement = match kw.to_string().as_str() {
             "host" => PlacementDef::Host(kw.span()),
-            "service" => PlacementDef::Service(input.parse()?),
-            "frontend" => PlacementDef::Frontend(input.parse()?),
+            "service" => PlacementDef::Service(super::name(input)?),
+            "frontend" => PlacementDef::Frontend(super::name(input)?),
             _ => {
                 return Err(syn::Error::new(
                     kw.span(),

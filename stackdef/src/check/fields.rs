@@ -355,15 +355,16 @@ fn lists(out: &mut Vec<Diagnostic>, s: &Service) {
 /// A service without profiles runs in every profile; one with profiles runs when any of them
 /// is on. A dependency must run whenever its dependant does.
 fn profiles(out: &mut Vec<Diagnostic>, stack: &Stack, index: &HashMap<&str, u32>) {
+    let all = super::all_profiles(stack);
+    let mask =
+        |s: &Service| super::rules::profile_mask(&all, s.profiles.iter().map(String::as_str));
     for s in &stack.services {
         for d in &s.depends_on {
             let Some(&i) = index.get(d.service.as_str()) else {
                 continue;
             };
             let to = &stack.services[i as usize];
-            let covered = to.profiles.is_empty()
-                || (!s.profiles.is_empty() && s.profiles.iter().all(|p| to.profiles.contains(p)));
-            if !covered {
+            if !super::rules::profiles_cover(mask(s), mask(to)) {
                 out.push(diag(
                     DefectClass::Conflict,
                     Defect::ProfileDependency {

@@ -190,20 +190,34 @@ fn references(
 /// the services, in declaration order.
 pub fn port_uses(stack: &Stack) -> Vec<PortUse<'_>> {
     let mut uses = routes::host_proxy_ports(stack);
+    let all = all_profiles(stack);
     for s in &stack.services {
+        let mask = rules::profile_mask(&all, s.profiles.iter().map(String::as_str));
         for p in &s.ports {
             if let Some(published) = p.published {
-                uses.push(PortUse::new(
+                let u = PortUse::new(
                     s.name.as_str(),
                     p.host_ip,
                     p.protocol as u8,
                     published.start().get(),
                     published.end().get(),
-                ));
+                );
+                uses.push(u.in_profiles(mask));
             }
         }
     }
     uses
+}
+
+/// The stack's distinct profile names, in order of first appearance ([`rules::profile_mask`]).
+pub(crate) fn all_profiles(stack: &Stack) -> Vec<&str> {
+    let mut all: Vec<&str> = Vec::new();
+    for p in stack.services.iter().flat_map(|s| &s.profiles) {
+        if !all.contains(&p.as_str()) {
+            all.push(p);
+        }
+    }
+    all
 }
 
 fn ports(stack: &Stack, out: &mut Vec<Diagnostic>) {
@@ -231,23 +245,9 @@ fn ports(stack: &Stack, out: &mut Vec<Diagnostic>) {
     rules::port_clashes(&uses, &mut order, &mut active, &mut clash);
     for i in 0..n {
         if let Some(d) = rules::port_clash(&uses, &clash, i) {
-            if let Defect::PortClash { service, other, .. } = d
-                && !run_together(stack, service, other)
-            {
-                continue;
-            }
             out.push(diag(DefectClass::PortClash, d));
         }
     }
-}
-
-/// Whether one `docker compose --profile P up` (or a plain `up`) can start both services: a
-/// service without profiles always starts, one with profiles only when one of them is active.
-/// Two variants of a service in disjoint profiles (`dev`, `prod`) may use the same host port.
-fn run_together(stack: &Stack, a: &str, b: &str) -> bool {
-    let profiles = |name: &str| stack.service(name).map_or(&[][..], |s| &s.profiles[..]);
-    let (pa, pb) = (profiles(a), profiles(b));
-    pa.is_empty() || pb.is_empty() || pa.iter().any(|p| pb.contains(p))
 }
 
 fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {

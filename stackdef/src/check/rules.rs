@@ -769,6 +769,39 @@ pub struct PortUse<'a> {
     pub start: u16,
     /// Last host port.
     pub end: u16,
+    /// The profiles that start the service, as a bit mask ([`profile_mask`]); 0: every `up`.
+    pub profiles: u64,
+}
+
+/// A service's profiles as a bit mask over the stack's distinct profile names in order of first
+/// appearance (bit `i % 64` for the `i`-th): 0 for a service without profiles, which every `up`
+/// starts. The macro and `validate()` number profiles the same way.
+pub fn profile_mask<'p>(all: &[&'p str], own: impl IntoIterator<Item = &'p str>) -> u64 {
+    own.into_iter()
+        .filter_map(|p| all.iter().position(|a| *a == p))
+        .fold(0, |m, i| m | 1 << (i % 64))
+}
+
+/// Whether one `docker compose [--profile …] up` can start two services with profile masks
+/// `a` and `b`: one of them has no profiles, or they share one. Two variants in disjoint
+/// profiles (`dev`, `prod`) may hold the same host port.
+pub const fn profiles_overlap(a: u64, b: u64) -> bool {
+    a == 0 || b == 0 || a & b != 0
+}
+
+/// Whether every `up` that starts a service (profiles `from`) also starts its dependency
+/// (profiles `to`); compose refuses the file otherwise.
+pub const fn profiles_cover(from: u64, to: u64) -> bool {
+    to == 0 || (from != 0 && from & !to == 0)
+}
+
+/// At compile time: fails when `from` can run without its dependency `to`: some `up` that
+/// starts `from` does not start `to` (compose then refuses the file).
+#[track_caller]
+pub const fn profile_dependency(from: &str, to: &str, from_profiles: u64, to_profiles: u64) {
+    if !profiles_cover(from_profiles, to_profiles) {
+        Defect::ProfileDependency { from, to }.raise()
+    }
 }
 
 impl<'a> PortUse<'a> {
@@ -789,7 +822,14 @@ impl<'a> PortUse<'a> {
             protocol,
             start,
             end,
+            profiles: 0,
         }
+    }
+
+    /// The same use, by a service that only the profiles in `mask` start ([`profile_mask`]).
+    pub const fn in_profiles(mut self, mask: u64) -> Self {
+        self.profiles = mask;
+        self
     }
 }
 
@@ -923,7 +963,7 @@ pub const fn port_clashes(
             let q = ports[other];
             let ip_overlap =
                 p.family == 0 || q.family == 0 || (p.family == q.family && p.ip == q.ip);
-            if ip_overlap {
+            if ip_overlap && profiles_overlap(p.profiles, q.profiles) {
                 let (first, second) = if other < cur {
                     (other, cur)
                 } else {
@@ -1330,6 +1370,21 @@ mod tests {
     }
 
     #[test]
+    fn profiles_decide_which_services_run_together() {
+        let all = ["dev", "prod", "ops"];
+        let mask = |p: &[&'static str]| profile_mask(&all, p.iter().copied());
+        assert_eq!(mask(&[]), 0);
+        assert!(profiles_overlap(0, mask(&["dev"])));
+        assert!(!profiles_overlap(mask(&["dev"]), mask(&["prod"])));
+        assert!(profiles_overlap(mask(&["dev", "ops"]), mask(&["prod", "ops"])));
+        // a dependency runs under every profile its dependant runs under
+        assert!(profiles_cover(mask(&["dev"]), mask(&["dev", "prod"])));
+        assert!(!profiles_cover(mask(&["dev", "prod"]), mask(&["dev"])));
+        assert!(!profiles_cover(0, mask(&["dev"])));
+        assert!(profiles_cover(mask(&["dev"]), 0));
+    }
+
+    #[test]
     fn port_clash_marks_the_later_port() {
         let p = |service, family, ip, start, end| PortUse {
             service,
@@ -1338,6 +1393,7 @@ mod tests {
             protocol: 0,
             start,
             end,
+            profiles: 0,
         };
         let ports = [
             p("a", 0, 0, 8000, 8000),
