@@ -445,3 +445,48 @@ fn variants_in_disjoint_profiles_may_share_a_host_port() {
         assert_eq!(m[0].0, DefectClass::PortClash);
     }
 }
+
+#[test]
+fn container_options_are_checked_as_the_engine_reads_them() {
+    let mut s = svc("app");
+    let c = &mut s.container;
+    c.hostname = Some("app host".into());
+    c.stop_signal = Some("SIGNOPE!".into());
+    c.platform = Some("amd64".into());
+    c.pids_limit = Some(-2);
+    c.ulimits = vec![
+        (
+            "nofile".into(),
+            stackdef::Ulimit::Range { soft: 10, hard: 5 },
+        ),
+        ("files".into(), stackdef::Ulimit::Single(1)),
+    ];
+    c.devices = vec![stackdef::Device {
+        source: "dev/fuse".into(),
+        target: None,
+        permissions: Some("rx".into()),
+    }];
+    c.sysctls = vec![("net.core.somaxconn".into(), String::new())];
+    let m = messages(&stack(vec![s]));
+    for field in [
+        "services.app.hostname `app host`",
+        "services.app.stop_signal `SIGNOPE!`",
+        "services.app.platform `amd64`",
+        "services.app.pids_limit `-2`",
+        "services.app.ulimits `nofile: 10/5`",
+        "services.app.ulimits `files`",
+        "services.app.devices `dev/fuse`",
+        "services.app.devices `rx`",
+        "services.app.sysctls `net.core.somaxconn=`",
+    ] {
+        assert!(
+            m.iter().any(|(_, t)| t.contains(field)),
+            "{field} not in {m:#?}"
+        );
+    }
+    let mut ok = svc("app");
+    ok.container.hostname = Some("app-1".into());
+    ok.container.stop_signal = Some("SIGRTMIN+3".into());
+    ok.container.ulimits = vec![("memlock".into(), stackdef::Ulimit::Single(-1))];
+    assert_eq!(messages(&stack(vec![ok])), vec![]);
+}

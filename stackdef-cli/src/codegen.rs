@@ -539,6 +539,93 @@ fn top_level(g: &mut Gen, stack: &Stack, post: &mut String) {
     }
 }
 
+/// A service's container options: `ContainerOptions` is non-exhaustive, so a block sets the
+/// fields on its default.
+fn container(g: &mut Gen, c: &stackdef::ContainerOptions) -> String {
+    let mut set = Vec::new();
+    let text = |v: &Option<String>| v.as_deref().map(|v| format!("Some({}.to_owned())", lit(v)));
+    for (k, v) in [
+        ("hostname", &c.hostname),
+        ("stop_signal", &c.stop_signal),
+        ("platform", &c.platform),
+        ("runtime", &c.runtime),
+    ] {
+        if let Some(v) = text(v) {
+            set.push(format!("c.{k} = {v};"));
+        }
+    }
+    if let Some(b) = c.shm_size {
+        set.push(format!(
+            "c.shm_size = Some({}::bytes({}));",
+            g.name("ByteSize"),
+            b.as_bytes()
+        ));
+    }
+    if let Some(n) = c.pids_limit {
+        set.push(format!("c.pids_limit = Some({n});"));
+    }
+    if c.stdin_open {
+        set.push("c.stdin_open = true;".into());
+    }
+    if c.tty {
+        set.push("c.tty = true;".into());
+    }
+    if let Some(p) = c.pull_policy {
+        let v = match p {
+            stackdef::PullPolicy::Always => "Always",
+            stackdef::PullPolicy::Never => "Never",
+            stackdef::PullPolicy::Build => "Build",
+            _ => "Missing",
+        };
+        set.push(format!(
+            "c.pull_policy = Some({}::{v});",
+            g.name("PullPolicy")
+        ));
+    }
+    if !c.sysctls.is_empty() {
+        set.push(format!("c.sysctls = {};", g.pairs(&c.sysctls)));
+    }
+    if !c.ulimits.is_empty() {
+        let u = g.name("Ulimit");
+        let items: Vec<String> = c
+            .ulimits
+            .iter()
+            .map(|(k, l)| {
+                let v = match *l {
+                    stackdef::Ulimit::Single(n) => format!("{u}::Single({n})"),
+                    stackdef::Ulimit::Range { soft, hard } => {
+                        format!("{u}::Range {{ soft: {soft}, hard: {hard} }}")
+                    }
+                };
+                format!("({}.to_owned(), {v})", lit(k))
+            })
+            .collect();
+        set.push(format!("c.ulimits = vec![{}];", items.join(", ")));
+    }
+    if !c.devices.is_empty() {
+        let d = g.name("Device");
+        let opt = |v: &Option<String>| text(v).unwrap_or_else(|| "None".into());
+        let items: Vec<String> = c
+            .devices
+            .iter()
+            .map(|x| {
+                format!(
+                    "{d} {{ source: {}.to_owned(), target: {}, permissions: {} }}",
+                    lit(&x.source),
+                    opt(&x.target),
+                    opt(&x.permissions)
+                )
+            })
+            .collect();
+        set.push(format!("c.devices = vec![{}];", items.join(", ")));
+    }
+    format!(
+        "{{ let mut c = {}::default(); {} c }}",
+        g.name("ContainerOptions"),
+        set.join(" ")
+    )
+}
+
 /// The literal `stack!` takes for a port: `host => container on "ip" udp`, when the mapping
 /// is a single published port.
 fn simple_port(p: &PortMapping) -> Option<String> {
@@ -859,6 +946,9 @@ fn other_fields(g: &mut Gen, bare: &str, s: &Service, b: &mut String) {
     }
     if !s.extensions.is_empty() {
         field("extensions", g.extensions(&s.extensions));
+    }
+    if s.container != stackdef::ContainerOptions::default() {
+        field("container", container(g, &s.container));
     }
     let h = &s.hardening;
     let reasons = [

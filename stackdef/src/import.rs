@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 
 use crate::emit::compose::doc::{
-    BuildDoc, DependsDoc, DeployDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc, OneOrMany,
-    Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, VolumeDoc,
+    BuildDoc, DependsDoc, DeployDoc, DeviceDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc,
+    OneOrMany, Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, UlimitDoc, VolumeDoc,
 };
 use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
@@ -13,10 +13,11 @@ use crate::model::name::{
     ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
 };
 use crate::model::{
-    Build, ByteSize, Command, Condition, Cpus, DependsOn, Deploy, EnvSpec, EnvVar, ExtValue,
-    Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount, Network, OptOut, Part,
-    PortMapping, PortRange, Protocol, Resources, Restart, Secret, SecretSource, Service,
-    ServiceNetwork, Source, Stack, Subnet, Text, Volume, no_control, parse_duration,
+    Build, ByteSize, Command, Condition, ContainerOptions, Cpus, DependsOn, Deploy, Device,
+    EnvSpec, EnvVar, ExtValue, Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount,
+    Network, OptOut, Part, PortMapping, PortRange, Protocol, PullPolicy, Resources, Restart,
+    Secret, SecretSource, Service, ServiceNetwork, Source, Stack, Subnet, Text, Ulimit, Volume,
+    no_control, parse_duration,
 };
 
 /// Reads a compose file that names its project (`name:`).
@@ -448,9 +449,97 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
         .iter()
         .map(SecretName::new)
         .collect::<Result<_>>()?;
+    s.container = container(d)?;
     s.extensions = extensions(&format!("service `{key}`"), &d.extra)?;
     s.hardening = hardening(&mut s)?;
     Ok(s)
+}
+
+fn pull_policy(p: &str) -> Result<PullPolicy> {
+    match p {
+        "always" => Ok(PullPolicy::Always),
+        "never" => Ok(PullPolicy::Never),
+        "missing" => Ok(PullPolicy::Missing),
+        "build" => Ok(PullPolicy::Build),
+        other => Err(Error::invalid(
+            "pull_policy",
+            other,
+            "expected `always`, `never`, `missing` or `build` (stackdef does not model `if_not_present`, `daily`, `weekly` or `every_…` yet)",
+        )),
+    }
+}
+
+/// The container options of a service document (`hostname`, `ulimits`, `devices`, …).
+fn container(d: &ServiceDoc) -> Result<ContainerOptions> {
+    let text = |field: &str, v: &Option<Str>| v.as_deref().map(|v| plain(field, v)).transpose();
+    Ok(ContainerOptions {
+        hostname: text("hostname", &d.hostname)?,
+        stop_signal: text("stop_signal", &d.stop_signal)?,
+        platform: text("platform", &d.platform)?,
+        runtime: text("runtime", &d.runtime)?,
+        shm_size: d
+            .shm_size
+            .as_ref()
+            .map(|s| ByteSize::parse("shm_size", &s.to_string()))
+            .transpose()?,
+        pids_limit: d.pids_limit,
+        stdin_open: d.stdin_open.unwrap_or(false),
+        tty: d.tty.unwrap_or(false),
+        pull_policy: d.pull_policy.as_deref().map(pull_policy).transpose()?,
+        sysctls: d
+            .sysctls
+            .as_ref()
+            .map(|p| plain_pairs("sysctls", p))
+            .transpose()?
+            .unwrap_or_default(),
+        ulimits: d
+            .ulimits
+            .0
+            .iter()
+            .map(|(k, u)| {
+                let u = match *u {
+                    UlimitDoc::Single(n) => Ulimit::Single(n),
+                    UlimitDoc::Range { soft, hard } => Ulimit::Range { soft, hard },
+                };
+                Ok((plain("ulimits", k)?, u))
+            })
+            .collect::<Result<_>>()?,
+        devices: d
+            .devices
+            .iter()
+            .map(|dev| match dev {
+                DeviceDoc::Short(s) => {
+                    let parts: Vec<&str> = s.split(':').collect();
+                    let (source, target, permissions) = match parts.as_slice() {
+                        [src] => (*src, None, None),
+                        [src, tgt] => (*src, Some(*tgt), None),
+                        [src, tgt, perms] => (*src, Some(*tgt), Some(*perms)),
+                        _ => {
+                            return Err(Error::invalid(
+                                "devices",
+                                s,
+                                "expected `host[:container[:permissions]]`",
+                            ));
+                        }
+                    };
+                    Ok(Device {
+                        source: plain("devices", source)?,
+                        target: target.map(|t| plain("devices", t)).transpose()?,
+                        permissions: permissions.map(|p| plain("devices", p)).transpose()?,
+                    })
+                }
+                DeviceDoc::Long {
+                    source,
+                    target,
+                    permissions,
+                } => Ok(Device {
+                    source: plain("devices.source", source)?,
+                    target: text("devices.target", target)?,
+                    permissions: text("devices.permissions", permissions)?,
+                }),
+            })
+            .collect::<Result<_>>()?,
+    })
 }
 
 /// The hardening a service's compose entries express: `no-new-privileges:true` and `cap_drop:

@@ -501,10 +501,166 @@ fn constructed(out: &mut Vec<Diagnostic>, stack: &Stack) {
 
 /// Every field rule, for every service and the stack's own declarations.
 /// `index` is `validate()`'s map of service names to their place in `stack.services`.
+/// The limits `ulimits:` may name (the engine refuses others).
+const ULIMITS: [&str; 16] = [
+    "as",
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+/// A token of `[a-z0-9._-]`, non-empty.
+fn token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'-')
+        })
+}
+
+/// The container options, each as the engine accepts it.
+fn container(out: &mut Vec<Diagnostic>, s: &Service) {
+    let at = |field: &str| format!("services.{}.{field}", s.name);
+    let c = &s.container;
+    if let Some(h) = c.hostname.as_deref().filter(|h| !dns_name(h)) {
+        invalid(
+            out,
+            at("hostname"),
+            h,
+            "must be a host name: letters, digits, `-`, `_` and `.`, each label 1-63 long",
+        );
+    }
+    if let Some(sig) = c.stop_signal.as_deref() {
+        let name = sig.strip_prefix("SIG").unwrap_or(sig);
+        let ok = !name.is_empty()
+            && (name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'+' || b == b'-')
+                && name.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+                || name.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n)));
+        if !ok {
+            invalid(
+                out,
+                at("stop_signal"),
+                sig,
+                "must be a signal name (`SIGINT`, `SIGQUIT`, `SIGRTMIN+3`) or number 1-64",
+            );
+        }
+    }
+    if let Some(p) = c.platform.as_deref() {
+        let parts: Vec<&str> = p.split('/').collect();
+        if !(2..=3).contains(&parts.len()) || !parts.iter().all(|x| token(x)) {
+            invalid(
+                out,
+                at("platform"),
+                p,
+                "must be `os/arch` or `os/arch/variant` (`linux/amd64`, `linux/arm64/v8`)",
+            );
+        }
+    }
+    if let Some(r) = c
+        .runtime
+        .as_deref()
+        .filter(|r| !token(&r.to_ascii_lowercase()))
+    {
+        invalid(
+            out,
+            at("runtime"),
+            r,
+            "must be a runtime name: letters, digits, `.`, `_` and `-`",
+        );
+    }
+    if let Some(n) = c.pids_limit.filter(|n| *n < -1) {
+        invalid(
+            out,
+            at("pids_limit"),
+            &n.to_string(),
+            "must be a number of processes, or -1 for no limit",
+        );
+    }
+    for (k, v) in &c.sysctls {
+        let key_ok = !k.is_empty()
+            && k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'));
+        if !key_ok || control(v) || v.is_empty() {
+            invalid(
+                out,
+                at("sysctls"),
+                &format!("{k}={v}"),
+                "a key is letters, digits, `.`, `_`, `-` and `/`; a value is non-empty and free of control characters",
+            );
+        }
+    }
+    for (k, u) in &c.ulimits {
+        if !ULIMITS.contains(&k.as_str()) {
+            invalid(
+                out,
+                at("ulimits"),
+                k,
+                "must be one of `nofile`, `nproc`, `memlock`, `core`, `stack` and the other limits of setrlimit(2)",
+            );
+        }
+        let (soft, hard) = match *u {
+            crate::model::Ulimit::Single(n) => (n, n),
+            crate::model::Ulimit::Range { soft, hard } => (soft, hard),
+        };
+        if soft < -1 || hard < -1 || (hard != -1 && (soft == -1 || soft > hard)) {
+            invalid(
+                out,
+                at("ulimits"),
+                &format!("{k}: {soft}/{hard}"),
+                "the soft limit must be at most the hard one (-1: unlimited)",
+            );
+        }
+    }
+    for d in &c.devices {
+        let paths = [Some(&d.source), d.target.as_ref()];
+        for p in paths.into_iter().flatten() {
+            if !p.starts_with('/') || control(p) || p.contains(':') {
+                invalid(
+                    out,
+                    at("devices"),
+                    p,
+                    "must be an absolute path without `:`",
+                );
+            }
+        }
+        if let Some(perms) = d.permissions.as_deref() {
+            let ok = !perms.is_empty()
+                && perms.len() <= 3
+                && perms.bytes().all(|b| matches!(b, b'r' | b'w' | b'm'))
+                && perms
+                    .bytes()
+                    .enumerate()
+                    .all(|(i, b)| !perms.as_bytes()[..i].contains(&b));
+            if !ok {
+                invalid(
+                    out,
+                    at("devices"),
+                    perms,
+                    "permissions are `r`, `w` and `m`, each at most once",
+                );
+            }
+        }
+    }
+}
+
 pub(crate) fn check(stack: &Stack, index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
     constructed(out, stack);
     for s in &stack.services {
         free_text(out, s);
+        container(out, s);
         names(out, s);
         hardening(out, s);
         lists(out, s);

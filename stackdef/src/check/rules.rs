@@ -1376,7 +1376,10 @@ mod tests {
         assert_eq!(mask(&[]), 0);
         assert!(profiles_overlap(0, mask(&["dev"])));
         assert!(!profiles_overlap(mask(&["dev"]), mask(&["prod"])));
-        assert!(profiles_overlap(mask(&["dev", "ops"]), mask(&["prod", "ops"])));
+        assert!(profiles_overlap(
+            mask(&["dev", "ops"]),
+            mask(&["prod", "ops"])
+        ));
         // a dependency runs under every profile its dependant runs under
         assert!(profiles_cover(mask(&["dev"]), mask(&["dev", "prod"])));
         assert!(!profiles_cover(mask(&["dev", "prod"]), mask(&["dev"])));

@@ -20,8 +20,9 @@ pub use proxy::{host_name, uri_path};
 #[cfg(feature = "import")]
 pub(crate) use service::no_control;
 pub use service::{
-    Command, Condition, DependsOn, Deploy, Hardening, HealthTest, Healthcheck, Logging, Mount,
-    OptOut, PortMapping, Protocol, Resources, Restart, Service, ServiceNetwork,
+    Command, Condition, ContainerOptions, DependsOn, Deploy, Device, Hardening, HealthTest,
+    Healthcheck, Logging, Mount, OptOut, PortMapping, Protocol, PullPolicy, Resources, Restart,
+    Service, ServiceNetwork, Ulimit,
 };
 pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
 #[cfg(feature = "import")]

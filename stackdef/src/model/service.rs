@@ -405,6 +405,88 @@ pub struct Logging {
     pub options: Vec<(String, String)>,
 }
 
+/// When compose pulls a service's image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PullPolicy {
+    /// On every `up`.
+    Always,
+    /// Never: the image must be present.
+    Never,
+    /// Only when it is missing (compose's default).
+    Missing,
+    /// Build it, even when a build would not otherwise run.
+    Build,
+}
+
+impl PullPolicy {
+    /// The compose spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "always",
+            PullPolicy::Never => "never",
+            PullPolicy::Missing => "missing",
+            PullPolicy::Build => "build",
+        }
+    }
+}
+
+/// A resource limit of the container's processes (`ulimits:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ulimit {
+    /// One value for the soft and the hard limit (`nproc: 65535`).
+    Single(i64),
+    /// Soft and hard limits (`nofile: {soft: 20000, hard: 40000}`).
+    Range {
+        /// The soft limit, at most `hard`.
+        soft: i64,
+        /// The hard limit.
+        hard: i64,
+    },
+}
+
+/// A host device mapped into the container (`devices:`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Device {
+    /// The host device path (`/dev/ttyUSB0`).
+    pub source: String,
+    /// The path in the container (`None`: the same path).
+    pub target: Option<String>,
+    /// The cgroup permissions, a combination of `r`, `w` and `m` (`None`: `rwm`).
+    pub permissions: Option<String>,
+}
+
+/// Settings of a service's container process and its view of the kernel, each as compose names
+/// it. `Default` leaves every one to the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub struct ContainerOptions {
+    /// The container's host name (a DNS label; default: its id).
+    pub hostname: Option<String>,
+    /// The signal that stops it (`SIGINT`, `SIGQUIT`, or a number; default `SIGTERM`).
+    pub stop_signal: Option<String>,
+    /// The image platform (`linux/amd64`, `linux/arm64/v8`).
+    pub platform: Option<String>,
+    /// The size of `/dev/shm`.
+    pub shm_size: Option<ByteSize>,
+    /// The OCI runtime (`runc`, `runsc`, `nvidia`).
+    pub runtime: Option<String>,
+    /// The most processes the container may run (`-1`: no limit).
+    pub pids_limit: Option<i64>,
+    /// Keep standard input open (`docker run -i`).
+    pub stdin_open: bool,
+    /// Give it a terminal (`docker run -t`).
+    pub tty: bool,
+    /// When compose pulls its image.
+    pub pull_policy: Option<PullPolicy>,
+    /// Kernel parameters set in its namespaces, in order (`net.core.somaxconn` → `1024`).
+    pub sysctls: Vec<(String, String)>,
+    /// Resource limits by name (`nofile`, `nproc`, `memlock`, …), in order.
+    pub ulimits: Vec<(String, Ulimit)>,
+    /// Host devices mapped in.
+    pub devices: Vec<Device>,
+}
+
 /// A network a service joins.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ServiceNetwork {
@@ -496,6 +578,9 @@ pub struct Service {
     pub stop_grace_period: Option<Duration>,
     /// Secrets mounted into the container.
     pub secrets: Vec<SecretName>,
+    /// Settings of the container process and its kernel view (`hostname`, `stop_signal`,
+    /// `shm_size`, `ulimits`, `sysctls`, `devices`, `tty`, …).
+    pub container: ContainerOptions,
     /// `x-*` fields of the service (each key must start with `x-`; the compose emitter refuses
     /// others).
     pub extensions: Vec<(String, ExtValue)>,

@@ -354,8 +354,54 @@ pub(crate) struct ServiceDoc {
     pub stop_grace_period: Option<Str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shm_size: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pids_limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin_open: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tty: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_policy: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysctls: Option<Pairs>,
+    #[serde(default, skip_serializing_if = "Ordered::is_empty")]
+    pub ulimits: Ordered<UlimitDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceDoc>,
     #[serde(flatten)]
     pub extra: Ordered<ExtValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
+#[serde(untagged)]
+pub(crate) enum UlimitDoc {
+    Single(i64),
+    Range { soft: i64, hard: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
+#[serde(untagged)]
+pub(crate) enum DeviceDoc {
+    Short(Str),
+    Long {
+        source: Str,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<Str>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        permissions: Option<Str>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -5,10 +5,10 @@ pub(crate) mod doc;
 use std::time::Duration;
 
 use doc::{
-    BindOpts, BuildDoc, DependDoc, DependsDoc, DeployDoc, File, HealthDoc, IpamDoc, LoggingDoc,
-    MountDoc, NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourceSetDoc,
-    ResourcesDoc, Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc, TmpfsOpts,
-    VolumeDoc,
+    BindOpts, BuildDoc, DependDoc, DependsDoc, DeployDoc, DeviceDoc, File, HealthDoc, IpamDoc,
+    LoggingDoc, MountDoc, NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc,
+    ResourceSetDoc, ResourcesDoc, Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc,
+    TmpfsOpts, UlimitDoc, VolumeDoc,
 };
 
 use crate::check::Valid;
@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     Build, Command, DependsOn, Deploy, ExtValue, Hardening, HealthTest, Healthcheck, Mount,
     Network, OptOut, PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack,
-    Volume, format_duration,
+    Ulimit, Volume, format_duration,
 };
 
 /// Which compose implementation the file is for.
@@ -279,6 +279,57 @@ impl Emitter {
                 &s.cap_drop,
             ),
             init: s.init,
+            hostname: s.container.hostname.as_deref().map(esc),
+            stop_signal: s.container.stop_signal.as_deref().map(esc),
+            platform: s.container.platform.as_deref().map(esc),
+            shm_size: s
+                .container
+                .shm_size
+                .map(|b| Scalar::Str(Str(b.to_string()))),
+            runtime: s.container.runtime.as_deref().map(esc),
+            pids_limit: s.container.pids_limit,
+            stdin_open: s.container.stdin_open.then_some(true),
+            tty: s.container.tty.then_some(true),
+            pull_policy: s.container.pull_policy.map(|p| Str(p.as_str().to_owned())),
+            sysctls: (!s.container.sysctls.is_empty()).then(|| {
+                Pairs::Map(Ordered(
+                    s.container
+                        .sysctls
+                        .iter()
+                        .map(|(k, v)| (esc(k).0, Some(Scalar::Str(esc(v)))))
+                        .collect(),
+                ))
+            }),
+            ulimits: Ordered(
+                s.container
+                    .ulimits
+                    .iter()
+                    .map(|(k, u)| {
+                        let doc = match *u {
+                            Ulimit::Single(n) => UlimitDoc::Single(n),
+                            Ulimit::Range { soft, hard } => UlimitDoc::Range { soft, hard },
+                        };
+                        (esc(k).0, doc)
+                    })
+                    .collect(),
+            ),
+            devices: s
+                .container
+                .devices
+                .iter()
+                .map(|d| {
+                    let mut short = esc(&d.source).0;
+                    if d.target.is_some() || d.permissions.is_some() {
+                        short.push(':');
+                        short.push_str(&esc(d.target.as_deref().unwrap_or(&d.source)).0);
+                    }
+                    if let Some(p) = &d.permissions {
+                        short.push(':');
+                        short.push_str(&esc(p).0);
+                    }
+                    DeviceDoc::Short(Str(short))
+                })
+                .collect(),
             stop_grace_period: dur(|| at("stop_grace_period"), s.stop_grace_period)?,
             secrets: s.secrets.iter().map(str).collect(),
             extra: ext(&with_opt_outs(s)),
