@@ -60,11 +60,12 @@ fn ai_scrum_master_guide_imports_without_loss() {
 
 #[test]
 fn unknown_fields_are_refused_and_extensions_kept() {
-    let err =
-        stackdef::import::parse("name: x\nservices:\n  a:\n    image: nginx\n    shm_size: 1g\n")
-            .unwrap_err();
+    let err = stackdef::import::parse(
+        "name: x\nservices:\n  a:\n    image: nginx\n    network_mode: host\n",
+    )
+    .unwrap_err();
     assert!(
-        matches!(&err, Error::Invalid { field, value, .. } if field == "services.a.field" && value == "shm_size"),
+        matches!(&err, Error::Invalid { field, value, .. } if field == "services.a.field" && value == "network_mode"),
         "{err}"
     );
     let text = "name: x\nservices:\n  a:\n    image: nginx\n    x-owner: team\nx-common:\n  a: [1, true, null, 'no']\n";
