@@ -709,7 +709,7 @@ fn a_route_to_a_udp_only_port_never_answers() {
         .build();
     twin.proxies = vec![proxy];
     let mut refused = twin.clone();
-    refused.services[0].ports[0] = refused.services[0].ports[0].udp();
+    refused.services[0].ports[0] = refused.services[0].ports[0].clone().udp();
     assert!(stackdef::validate(&refused).is_err());
 
     let work = support::scratch("engine-udp-route");

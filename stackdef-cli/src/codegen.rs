@@ -144,6 +144,22 @@ impl Gen {
                         Fallback::Required(m) => {
                             format!("{}::Required({}.into())", self.name("Fallback"), lit(m))
                         }
+                        Fallback::DefaultIfUnset(d) => format!(
+                            "{}::DefaultIfUnset({}.into())",
+                            self.name("Fallback"),
+                            lit(d)
+                        ),
+                        Fallback::RequiredIfUnset(m) => format!(
+                            "{}::RequiredIfUnset({}.into())",
+                            self.name("Fallback"),
+                            lit(m)
+                        ),
+                        Fallback::Replace(r) => {
+                            format!("{}::Replace({}.into())", self.name("Fallback"), lit(r))
+                        }
+                        Fallback::ReplaceIfSet(r) => {
+                            format!("{}::ReplaceIfSet({}.into())", self.name("Fallback"), lit(r))
+                        }
                     };
                     let _ = write!(
                         out,
@@ -303,8 +319,12 @@ impl Gen {
             Protocol::Tcp => "Tcp",
             Protocol::Udp => "Udp",
         };
+        let var = match &p.published_var {
+            Some(t) => format!("Some({})", self.text(t)),
+            None => "None".into(),
+        };
         format!(
-            "{} {{ host_ip: {host_ip}, published: {published}, target: {}, protocol: {}::{protocol} }}",
+            "{} {{ host_ip: {host_ip}, published: {published}, published_var: {var}, target: {}, protocol: {}::{protocol} }}",
             self.name("PortMapping"),
             range(self, p.target),
             self.name("Protocol")
@@ -629,6 +649,9 @@ fn container(g: &mut Gen, c: &stackdef::ContainerOptions) -> String {
 /// The literal `stack!` takes for a port: `host => container on "ip" udp`, when the mapping
 /// is a single published port.
 fn simple_port(p: &PortMapping) -> Option<String> {
+    if p.published_var.is_some() {
+        return None;
+    }
     let published = p.published?;
     if published.start() != published.end() || p.target.start() != p.target.end() {
         return None;

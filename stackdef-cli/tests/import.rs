@@ -172,11 +172,12 @@ fn env_for(stack: &stackdef::Stack, path: &Path) {
             .lines()
             .any(|l| l.starts_with(&format!("{}=", v.name())))
         {
-            text.push_str(&format!(
-                "{}=value-of-{}\n",
-                v.name(),
-                v.name().to_lowercase()
-            ));
+            // a default is a value the field accepts (a port, a tag); others get a word
+            let value = v.default_value().map_or_else(
+                || format!("value-of-{}", v.name().to_lowercase()),
+                str::to_owned,
+            );
+            text.push_str(&format!("{}={value}\n", v.name()));
         }
     }
     std::fs::write(path, text).unwrap();

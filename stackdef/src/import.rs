@@ -83,8 +83,8 @@ fn declare_read_variables(stack: &Stack) -> Result<Vec<EnvVar>> {
                 }
                 let spec = EnvSpec::new("Imported", "Read by the imported compose file")?;
                 let spec = match fallback {
-                    Fallback::Default(d) => spec.default(d),
-                    Fallback::None | Fallback::Required(_) => spec,
+                    Fallback::Default(d) | Fallback::DefaultIfUnset(d) => spec.default(d),
+                    _ => spec,
                 };
                 out.push(EnvVar::new(name.as_str(), spec).map_err(|e| e.at("environment"))?);
             }
@@ -136,48 +136,9 @@ fn ext_value(field: &str, v: &ExtValue) -> Result<ExtValue> {
     })
 }
 
-/// Reads compose interpolation: `$$` is a literal `$`; `${VAR}`, `${VAR:-x}`, `${VAR-x}`,
-/// `${VAR:?msg}`, `${VAR?msg}` and `$VAR` are variables.
+/// Reads compose interpolation ([`Text::parse_compose`]).
 pub(crate) fn interp(field: &str, s: &str) -> Result<Text> {
-    let bad = |why: &str| Error::invalid(field, s, why);
-    let mut text = Text::default();
-    let mut rest = s;
-    while let Some(i) = rest.find('$') {
-        text = text.then(&rest[..i]);
-        rest = &rest[i + 1..];
-        if let Some(r) = rest.strip_prefix('$') {
-            text = text.then("$");
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix('{') {
-            let end = r.find('}').ok_or_else(|| bad("unclosed `${`"))?;
-            let inner = &r[..end];
-            rest = &r[end + 1..];
-            let split = inner.find([':', '-', '?']).unwrap_or(inner.len());
-            let key =
-                EnvKey::new(&inner[..split]).map_err(|_| bad("bad variable name in `${…}`"))?;
-            let op = &inner[split..];
-            let fallback = if op.is_empty() {
-                Fallback::None
-            } else if let Some(d) = op.strip_prefix(":-").or_else(|| op.strip_prefix('-')) {
-                Fallback::Default(d.replace("$$", "$"))
-            } else if let Some(m) = op.strip_prefix(":?").or_else(|| op.strip_prefix('?')) {
-                Fallback::Required(m.replace("$$", "$"))
-            } else {
-                return Err(bad("unsupported `${…}` form"));
-            };
-            text = text.then_var(key, fallback);
-        } else {
-            let n = rest
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-                .count();
-            let key =
-                EnvKey::new(&rest[..n]).map_err(|_| bad("a lone `$` must be written `$$`"))?;
-            rest = &rest[n..];
-            text = text.then_var(key, Fallback::None);
-        }
-    }
-    Ok(text.then(rest))
+    Text::parse_compose(field, s)
 }
 
 /// A plain string field: `$$` becomes `$`; interpolation is not modelled there.
@@ -648,6 +609,7 @@ fn port(p: &PortDoc) -> Result<PortMapping> {
             Ok(PortMapping {
                 host_ip: None,
                 published: None,
+                published_var: None,
                 target,
                 protocol: Protocol::Tcp,
             })
@@ -678,13 +640,14 @@ fn port(p: &PortDoc) -> Result<PortMapping> {
                             .map_err(|_| Error::invalid("ports.host_ip", ip, "not an IP address"))
                     })
                     .transpose()?,
-                published: published
-                    .as_ref()
-                    .map(|p| PortRange::parse("ports.published", &p.to_string()))
-                    .transpose()?,
+                published: None,
+                published_var: None,
                 target: PortRange::parse("ports.target", &target.to_string())?,
                 protocol: Protocol::Tcp,
             };
+            if let Some(p) = published {
+                (m.published, m.published_var) = published_part("ports.published", &p.to_string())?;
+            }
             if let Some(pr) = proto {
                 m.protocol = protocol("ports.protocol", pr)?;
             }
@@ -693,11 +656,99 @@ fn port(p: &PortDoc) -> Result<PortMapping> {
     }
 }
 
+/// A published port as the file writes it: a number or range, or a variable whose default is
+/// one (`${HTTP_PORT:-8080}`; without a default the rules cannot check it).
+fn published_part(field: &str, p: &str) -> Result<(Option<PortRange>, Option<Text>)> {
+    if !p.contains('$') {
+        return Ok((Some(PortRange::parse(field, p)?), None));
+    }
+    let text = interp(field, p)?;
+    if let Some(lit) = text.as_literal() {
+        return Ok((Some(PortRange::parse(field, &lit)?), None));
+    }
+    let default = match text.parts() {
+        [Part::Var(_, Fallback::Default(d) | Fallback::DefaultIfUnset(d))] => {
+            Some(PortRange::parse(field, d)?)
+        }
+        [Part::Var(_, _)] => None,
+        _ => {
+            return Err(Error::invalid(
+                field,
+                p,
+                "a published port is a number, a range, or one variable (`${HTTP_PORT:-8080}`)",
+            ));
+        }
+    };
+    Ok((default, Some(text)))
+}
+
+/// Splits at `:` outside `${…}`.
+fn split_colons(s: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut start) = (Vec::new(), 0usize, 0);
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
 fn short_port(s: &str) -> Result<PortMapping> {
     let (spec, proto) = match s.rsplit_once('/') {
-        Some((spec, p)) => (spec, protocol("ports", p)?),
-        None => (s, Protocol::Tcp),
+        Some((spec, p)) if !p.contains('}') => (spec, protocol("ports", p)?),
+        _ => (s, Protocol::Tcp),
     };
+    if spec.contains('$') {
+        // variables: only in the published part (`${HTTP_PORT:-8080}:80`, `127.0.0.1:${P}:80`)
+        let parts = split_colons(spec);
+        let (ip, published, target) = match parts.as_slice() {
+            [p, t] => (None, *p, *t),
+            [ip, p, t] => (Some(*ip), *p, *t),
+            _ => {
+                return Err(Error::invalid(
+                    "ports",
+                    s,
+                    "expected `[host_ip:]published:target`",
+                ));
+            }
+        };
+        if ip.is_some_and(|ip| ip.contains('$')) || target.contains('$') {
+            return Err(Error::invalid(
+                "ports",
+                s,
+                "stackdef models a variable in the published port only, not in the host IP or the container port",
+            ));
+        }
+        let host_ip = ip
+            .map(|ip| {
+                ip.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .map_err(|_| Error::invalid("ports", s, "the host IP is not an IP address"))
+            })
+            .transpose()?;
+        let (published, published_var) = published_part("ports", published)?;
+        return Ok(PortMapping {
+            host_ip,
+            published,
+            published_var,
+            target: PortRange::parse("ports", target)?,
+            protocol: proto,
+        });
+    }
     let (host_ip, rest) = if let Some(r) = spec.strip_prefix('[') {
         let (ip, r) = r
             .split_once("]:")
@@ -726,6 +777,7 @@ fn short_port(s: &str) -> Result<PortMapping> {
         None => PortMapping {
             host_ip: None,
             published: None,
+            published_var: None,
             target,
             protocol: Protocol::Tcp,
         },

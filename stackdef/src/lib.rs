@@ -130,6 +130,7 @@ pub mod __private {
         crate::PortMapping {
             host_ip,
             published: Some(crate::PortRange::from(published)),
+            published_var: None,
             target: crate::PortRange::from(target),
             protocol: if udp {
                 crate::Protocol::Udp

@@ -293,13 +293,15 @@ pub(crate) fn texts(s: &crate::model::Service) -> impl Iterator<Item = &crate::m
         HealthTest::Shell(t) => std::slice::from_ref(t),
         HealthTest::Disabled => &[],
     });
-    let build_args = match &s.source {
-        Source::Build(b, _) => b.args.as_slice(),
-        Source::Image(_) => &[],
+    let (build_args, image) = match &s.source {
+        Source::Build(b, image) => (b.args.as_slice(), image.as_ref()),
+        Source::Image(i) => (&[][..], Some(i)),
     };
     env.chain(commands)
         .chain(health)
         .chain(build_args.iter().map(|(_, v)| v))
+        .chain(image.and_then(|i| i.template()))
+        .chain(s.ports.iter().filter_map(|p| p.published_var.as_ref()))
 }
 
 /// Every variable each service reads, in order: `(service, variable)`.

@@ -5,14 +5,18 @@ use std::fmt;
 use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
-use crate::model::text::Text;
+use crate::model::text::{Fallback, Part, Text};
 
-/// A validated image reference: `[registry[:port]/]path[:tag][@digest]`.
+/// A validated image reference: `[registry[:port]/]path[:tag][@digest]`, optionally with
+/// variables compose interpolates (`ghcr.io/acme/app:${APP_VERSION:-1.4}`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Image {
     name: String,
     tag: Option<String>,
     digest: Option<String>,
+    /// The reference with its variables, when it has any; `name`, `tag` and `digest` are then
+    /// those of the reference read with each variable at its default.
+    template: Option<Text>,
 }
 
 fn valid_path_component(c: &str) -> bool {
@@ -64,7 +68,47 @@ fn valid_digest(d: &str) -> bool {
 impl Image {
     /// Parses an image reference such as `postgres:15`, `nginx:1.27-alpine` or
     /// `registry.example.com:5000/team/app@sha256:…`.
+    ///
+    /// A reference may read variables as compose writes them: `app:${APP_VERSION:-1.4}`,
+    /// `${REGISTRY:-ghcr.io}/acme/app:2`. It must be a valid reference with every variable at
+    /// its default (one without a default stands for a word of letters: `${TAG}` reads as
+    /// `tag`), which is what [`Image::name`], [`Image::tag`] and the rules see; the compose file
+    /// keeps the variables.
     pub fn parse(reference: &str) -> Result<Self> {
+        if !reference.contains('$') {
+            return Self::parse_plain(reference);
+        }
+        let text = Text::parse_compose("image", reference)?;
+        if let Some(lit) = text.as_literal() {
+            return Self::parse_plain(&lit);
+        }
+        let probe: String = text
+            .parts()
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.clone(),
+                Part::Var(_, Fallback::Default(d) | Fallback::DefaultIfUnset(d)) => d.clone(),
+                Part::Var(k, _) => k.as_str().to_ascii_lowercase(),
+            })
+            .collect();
+        let mut image = Self::parse_plain(&probe).map_err(|e| match e {
+            Error::Invalid { reason, .. } => Error::invalid(
+                "image",
+                reference,
+                format!("with its variables at their defaults (`{probe}`): {reason}"),
+            ),
+            other => other,
+        })?;
+        image.template = Some(text);
+        Ok(image)
+    }
+
+    /// The reference's variables, when it reads any (the compose file writes this).
+    pub fn template(&self) -> Option<&Text> {
+        self.template.as_ref()
+    }
+
+    fn parse_plain(reference: &str) -> Result<Self> {
         let bad = |why: &str| Error::invalid("image", reference, why);
         let (rest, digest) = match reference.split_once('@') {
             Some((r, d)) if valid_digest(d) => (r, Some(d.to_owned())),
@@ -102,6 +146,7 @@ impl Image {
             name: name.to_owned(),
             tag: tag.map(str::to_owned),
             digest,
+            template: None,
         })
     }
 
@@ -120,14 +165,18 @@ impl Image {
         self.digest.as_deref()
     }
 
-    /// The same image with another tag.
+    /// The same image with another tag (and without variables).
     pub fn with_tag(&self, tag: &str) -> Result<Self> {
-        Image::parse(&format!("{}:{tag}", self.name))
+        Image::parse_plain(&format!("{}:{tag}", self.name))
     }
 }
 
 impl fmt::Display for Image {
+    /// The reference as compose reads it: with its variables (`app:${V:-1}`) when it has any.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(t) = &self.template {
+            return t.fmt(f);
+        }
         f.write_str(&self.name)?;
         if let Some(t) = &self.tag {
             write!(f, ":{t}")?;

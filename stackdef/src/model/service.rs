@@ -32,12 +32,16 @@ impl Protocol {
 }
 
 /// A port mapping: `[host_ip:][published:]target[/protocol]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PortMapping {
     /// The host address to bind; all addresses when `None`.
     pub host_ip: Option<IpAddr>,
-    /// The host port(s); an ephemeral port when `None`.
+    /// The host port(s); an ephemeral port when `None` (and `published_var` is `None`).
     pub published: Option<PortRange>,
+    /// The variable the host port is read from, as the compose file writes it
+    /// (`${HTTP_PORT:-8080}`): `published` is then its default, the port the rules check, or
+    /// `None` when it has no default (that port takes no part in the clash check).
+    pub published_var: Option<Text>,
     /// The container port(s).
     pub target: PortRange,
     /// TCP or UDP.
@@ -50,6 +54,7 @@ impl PortMapping {
         Ok(PortMapping {
             host_ip: None,
             published: Some(Port::new(published)?.into()),
+            published_var: None,
             target: Port::new(target)?.into(),
             protocol: Protocol::Tcp,
         })
@@ -68,6 +73,7 @@ impl PortMapping {
         Ok(PortMapping {
             host_ip: None,
             published: Some(published),
+            published_var: None,
             target,
             protocol: Protocol::Tcp,
         })

@@ -13,6 +13,14 @@ pub enum Fallback {
     Default(String),
     /// `${NAME:?message}`: unset or empty stops compose with `message`.
     Required(String),
+    /// `${NAME-default}`: only unset reads as `default` (an empty value stays empty).
+    DefaultIfUnset(String),
+    /// `${NAME?message}`: only unset stops compose with `message` (an empty value is kept).
+    RequiredIfUnset(String),
+    /// `${NAME:+replacement}`: set and non-empty reads as `replacement`, else as empty.
+    Replace(String),
+    /// `${NAME+replacement}`: set (even empty) reads as `replacement`, else as empty.
+    ReplaceIfSet(String),
 }
 
 /// One part of a [`Text`].
@@ -99,6 +107,60 @@ impl Text {
         })
     }
 
+    /// Reads compose's interpolation syntax: `$$` is a literal `$`; `${VAR}`, `${VAR:-x}`,
+    /// `${VAR-x}`, `${VAR:?msg}`, `${VAR?msg}` and `$VAR` are variables. `field` names the
+    /// value in an error.
+    pub fn parse_compose(field: &str, s: &str) -> crate::Result<Text> {
+        let bad = |why: &str| crate::Error::invalid(field, s, why);
+        let mut text = Text::default();
+        let mut rest = s;
+        while let Some(i) = rest.find('$') {
+            text = text.then(&rest[..i]);
+            rest = &rest[i + 1..];
+            if let Some(r) = rest.strip_prefix('$') {
+                text = text.then("$");
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix('{') {
+                let end = r.find('}').ok_or_else(|| bad("unclosed `${`"))?;
+                let inner = &r[..end];
+                rest = &r[end + 1..];
+                let split = inner.find([':', '-', '?', '+']).unwrap_or(inner.len());
+                let key =
+                    EnvKey::new(&inner[..split]).map_err(|_| bad("bad variable name in `${…}`"))?;
+                let op = &inner[split..];
+                let unescape = |v: &str| v.replace("$$", "$");
+                let fallback = if op.is_empty() {
+                    Fallback::None
+                } else if let Some(d) = op.strip_prefix(":-") {
+                    Fallback::Default(unescape(d))
+                } else if let Some(d) = op.strip_prefix('-') {
+                    Fallback::DefaultIfUnset(unescape(d))
+                } else if let Some(m) = op.strip_prefix(":?") {
+                    Fallback::Required(unescape(m))
+                } else if let Some(m) = op.strip_prefix('?') {
+                    Fallback::RequiredIfUnset(unescape(m))
+                } else if let Some(r) = op.strip_prefix(":+") {
+                    Fallback::Replace(unescape(r))
+                } else if let Some(r) = op.strip_prefix('+') {
+                    Fallback::ReplaceIfSet(unescape(r))
+                } else {
+                    return Err(bad("unsupported `${…}` form"));
+                };
+                text = text.then_var(key, fallback);
+            } else {
+                let n = rest
+                    .bytes()
+                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                    .count();
+                let key =
+                    EnvKey::new(&rest[..n]).map_err(|_| bad("a lone `$` must be written `$$`"))?;
+                rest = &rest[n..];
+                text = text.then_var(key, Fallback::None);
+            }
+        }
+        Ok(text.then(rest))
+    }
+
     /// The literal value when the text reads no variable.
     pub fn as_literal(&self) -> Option<String> {
         let mut out = String::new();
@@ -136,6 +198,18 @@ impl fmt::Display for Text {
                 }
                 Part::Var(n, Fallback::Required(m)) => {
                     write!(f, "${{{n}:?{}}}", m.replace('$', "$$"))?
+                }
+                Part::Var(n, Fallback::DefaultIfUnset(d)) => {
+                    write!(f, "${{{n}-{}}}", d.replace('$', "$$"))?
+                }
+                Part::Var(n, Fallback::RequiredIfUnset(m)) => {
+                    write!(f, "${{{n}?{}}}", m.replace('$', "$$"))?
+                }
+                Part::Var(n, Fallback::Replace(r)) => {
+                    write!(f, "${{{n}:+{}}}", r.replace('$', "$$"))?
+                }
+                Part::Var(n, Fallback::ReplaceIfSet(r)) => {
+                    write!(f, "${{{n}+{}}}", r.replace('$', "$$"))?
                 }
             }
         }

@@ -440,7 +440,9 @@ fn port(p: &PortMapping) -> PortDoc {
         Some(ip) => s.push_str(&format!("{ip}:")),
         None => {}
     }
-    if let Some(published) = p.published {
+    if let Some(var) = &p.published_var {
+        s.push_str(&format!("{var}:"));
+    } else if let Some(published) = p.published {
         s.push_str(&format!("{published}:"));
     } else if p.host_ip.is_some() {
         s.push(':');
