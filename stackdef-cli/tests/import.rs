@@ -345,3 +345,176 @@ fn run(cmd: &mut Command) -> (bool, String) {
         ),
     )
 }
+
+/// A small deterministic generator (xorshift64*): the random compose files are the same on
+/// every run; `STACKDEF_SEED` picks others.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// One random compose file of the features stackdef models, every value in the forms compose
+/// accepts: variables in images, published ports and environment values (every interpolation
+/// form), short and long mounts, dependencies with conditions, healthchecks, container options.
+fn random_compose(rng: &mut Rng, n: usize) -> String {
+    let mut out = format!("name: random{n}\nservices:\n");
+    let services = 1 + rng.below(4);
+    let mut volumes = Vec::new();
+    let mut first = String::new();
+    for i in 0..services {
+        let name = format!(
+            "{}{i}",
+            rng.pick(&["web", "api", "db", "worker-", "cache_"])
+        );
+        if i == 0 {
+            first = name.clone();
+        }
+        out.push_str(&format!("  {name}:\n"));
+        let image = rng.pick(&[
+            "nginx:1.27-alpine",
+            "postgres:16",
+            "ghcr.io/acme/app:${APP_TAG:-1.2.3}",
+            "${REGISTRY:-docker.io}/library/redis:7",
+            "busybox",
+        ]);
+        out.push_str(&format!("    image: \"{image}\"\n"));
+        if rng.chance(60) {
+            out.push_str("    ports:\n");
+            for k in 0..1 + rng.below(2) {
+                let host = 20000 + n * 10 + i * 3 + k;
+                let port = match rng.below(4) {
+                    0 => format!("\"{host}:80\""),
+                    1 => format!("\"127.0.0.1:{host}:8080/tcp\""),
+                    2 => format!("\"${{PORT_{i}_{k}:-{host}}}:80\""),
+                    _ => format!("\"{host}:53/udp\""),
+                };
+                out.push_str(&format!("      - {port}\n"));
+            }
+        }
+        if rng.chance(70) {
+            out.push_str("    environment:\n");
+            for k in 0..1 + rng.below(3) {
+                let value = rng.pick(&[
+                    "plain",
+                    "${SET:-d}",
+                    "${EMPTY:-d}",
+                    "${EMPTY-d}",
+                    "${SET:+r}",
+                    "${EMPTY+r}",
+                    "${SET?need it}",
+                    "cost $$5",
+                    "x-${SET}-y",
+                    "",
+                ]);
+                out.push_str(&format!("      K{k}: \"{value}\"\n"));
+            }
+        }
+        if rng.chance(50) {
+            let vol = format!("data{i}");
+            let form = rng.below(3);
+            out.push_str("    volumes:\n");
+            match form {
+                0 => out.push_str(&format!(
+                    "      - {vol}:/data{}\n",
+                    if rng.chance(50) { ":ro" } else { "" }
+                )),
+                1 => out.push_str(&format!(
+                    "      - type: volume\n        source: {vol}\n        target: /data\n"
+                )),
+                _ => out.push_str("      - type: tmpfs\n        target: /tmp/cache\n"),
+            }
+            if form < 2 {
+                volumes.push(vol);
+            }
+        }
+        if i > 0 && rng.chance(60) {
+            let cond = rng.pick(&[
+                "service_started",
+                "service_healthy",
+                "service_completed_successfully",
+            ]);
+            out.push_str(&format!(
+                "    depends_on:\n      {first}:\n        condition: {cond}\n"
+            ));
+        }
+        // the first service, which the others may wait for, always has one
+        if i == 0 || rng.chance(50) {
+            out.push_str(
+                "    healthcheck:\n      test: [\"CMD-SHELL\", \"true\"]\n      interval: 5s\n",
+            );
+        }
+        if rng.chance(30) {
+            out.push_str("    restart: unless-stopped\n    init: true\n");
+        }
+        if rng.chance(30) {
+            out.push_str("    hostname: box\n    tty: true\n    ulimits:\n      nofile:\n        soft: 1024\n        hard: 2048\n");
+        }
+    }
+    if !volumes.is_empty() {
+        out.push_str("volumes:\n");
+        for v in volumes {
+            out.push_str(&format!("  {v}:\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn random_compose_files_read_as_compose_reads_them() {
+    let dir = scratch("cli-import-random");
+    let seed = std::env::var("STACKDEF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_5eed_u64);
+    let cases: usize = std::env::var("STACKDEF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+    let mut rng = Rng(seed | 1);
+    let env = dir.join("random.env");
+    std::fs::write(&env, "SET=value\nEMPTY=\n").unwrap();
+    let mut compared = 0;
+    for n in 0..cases {
+        let text = random_compose(&mut rng, n);
+        let input = dir.join(format!("r{n}.yml"));
+        std::fs::write(&input, &text).unwrap();
+        let project = our_project(std::slice::from_ref(&input));
+        let stack = stackdef_cli::check::read_stack(&project)
+            .unwrap_or_else(|e| panic!("r{n}.yml: {e}\n{text}"));
+        let valid =
+            stackdef::validate(&stack).unwrap_or_else(|p| panic!("r{n}.yml: {p:?}\n{text}"));
+        let out = dir.join(format!("r{n}.out.yml"));
+        std::fs::write(&out, compose::to_yaml(&valid).unwrap()).unwrap();
+        let name = stack.name.as_str();
+        let theirs = compose_json(std::slice::from_ref(&input), &dir, &env, name);
+        let ours = compose_json(std::slice::from_ref(&out), &dir, &env, name);
+        assert!(
+            ours == theirs,
+            "r{n}.yml:\n{text}\n{}",
+            diff(&theirs, &ours)
+        );
+        // and the module stackdef import writes for it is rustfmt-clean Rust
+        let code = stackdef_cli::codegen::to_rust(&stack, "r.yml").unwrap();
+        assert!(
+            stackdef_cli::codegen::rustfmt(&code).is_some(),
+            "r{n}.yml:\n{code}"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, cases);
+}
