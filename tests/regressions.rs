@@ -123,6 +123,7 @@ fn a_bind_source_compose_reads_as_a_volume() {
         target: "/data".into(),
         read_only: false,
         create_host_path: true,
+        selinux: None,
     }];
     assert_refused(&stack(vec![api]), "a bind source must start with");
     compose_refuses(

@@ -490,3 +490,45 @@ fn container_options_are_checked_as_the_engine_reads_them() {
     ok.container.ulimits = vec![("memlock".into(), stackdef::Ulimit::Single(-1))];
     assert_eq!(messages(&stack(vec![ok])), vec![]);
 }
+
+#[test]
+fn fixed_addresses_need_a_subnet_that_holds_them_once() {
+    let with_ip = |name: &str, ip: [u8; 4]| {
+        let mut s = svc(name);
+        let mut n = stackdef::ServiceNetwork::from(NetworkName::from_static("backend"));
+        n.ipv4_address = Some(ip.into());
+        s.networks = vec![n];
+        s
+    };
+    let build = |subnet: Option<&str>, services: Vec<Service>| {
+        let mut st = stack(services);
+        let mut net = stackdef::Network::new(NetworkName::from_static("backend"));
+        net.subnet = subnet.map(|s| stackdef::Subnet::parse(s).unwrap());
+        st.networks = vec![net];
+        st
+    };
+    let m = messages(&build(None, vec![with_ip("a", [172, 28, 0, 10])]));
+    assert!(m[0].1.contains("declares no subnet"), "{m:?}");
+    let m = messages(&build(
+        Some("172.28.0.0/16"),
+        vec![with_ip("a", [10, 0, 0, 5])],
+    ));
+    assert!(m[0].1.contains("outside the subnet 172.28.0.0/16"), "{m:?}");
+    let m = messages(&build(
+        Some("172.28.0.0/16"),
+        vec![with_ip("a", [172, 28, 0, 1])],
+    ));
+    assert!(m[0].1.contains("is the gateway"), "{m:?}");
+    let twice = vec![
+        with_ip("a", [172, 28, 0, 10]),
+        with_ip("b", [172, 28, 0, 10]),
+    ];
+    let m = messages(&build(Some("172.28.0.0/16"), twice));
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].0, DefectClass::Conflict);
+    let ok = vec![
+        with_ip("a", [172, 28, 0, 10]),
+        with_ip("b", [172, 28, 0, 11]),
+    ];
+    assert_eq!(messages(&build(Some("172.28.0.0/16"), ok)), vec![]);
+}

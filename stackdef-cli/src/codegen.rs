@@ -232,6 +232,7 @@ impl Gen {
             }
             HealthTest::Shell(t) => format!("{}::Shell({})", self.name("HealthTest"), self.text(t)),
             HealthTest::Disabled => format!("{}::Disabled", self.name("HealthTest")),
+            HealthTest::Image => format!("{}::Image", self.name("HealthTest")),
         };
         let mut out = format!("{}::builder().test({test})", self.name("Healthcheck"));
         let durations = [
@@ -349,11 +350,23 @@ impl Gen {
                 target,
                 read_only,
                 create_host_path,
-            } => format!(
-                "{mt}::Bind {{ source: {}.into(), target: {}.into(), read_only: {read_only}, create_host_path: {create_host_path} }}",
-                lit(source),
-                lit(target)
-            ),
+                selinux,
+            } => {
+                let z = match selinux {
+                    Some(stackdef::Selinux::Shared) => {
+                        format!("Some({}::Shared)", self.name("Selinux"))
+                    }
+                    Some(stackdef::Selinux::Private) => {
+                        format!("Some({}::Private)", self.name("Selinux"))
+                    }
+                    None => "None".into(),
+                };
+                format!(
+                    "{mt}::Bind {{ source: {}.into(), target: {}.into(), read_only: {read_only}, create_host_path: {create_host_path}, selinux: {z} }}",
+                    lit(source),
+                    lit(target)
+                )
+            }
             Mount::Anonymous { target } => {
                 format!("{mt}::Anonymous {{ target: {}.into() }}", lit(target))
             }
@@ -684,6 +697,7 @@ fn simple_mount(m: &Mount) -> Option<String> {
             target,
             read_only,
             create_host_path: true,
+            selinux: None,
         } => Some(format!(
             "{} => {}{}",
             lit(source),
@@ -830,7 +844,7 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
         }
     }
     if !s.networks.is_empty() {
-        if s.networks.iter().all(|n| n.aliases.is_empty()) {
+        if s.networks.iter().all(|n| !n.has_options()) {
             let n: Result<Vec<String>, Error> = s
                 .networks
                 .iter()
@@ -843,8 +857,23 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
                 .iter()
                 .map(|n| {
                     let aliases = g.strings(&n.aliases);
+                    let v4 = n.ipv4_address.map_or_else(
+                        || "None".to_owned(),
+                        |a| {
+                            let [x, y, z, w] = a.octets();
+                            format!("Some(std::net::Ipv4Addr::new({x}, {y}, {z}, {w}))")
+                        },
+                    );
+                    let v6 = n.ipv6_address.map_or_else(
+                        || "None".to_owned(),
+                        |a| {
+                            let seg: Vec<String> =
+                                a.segments().iter().map(|x| format!("{x:#x}")).collect();
+                            format!("Some(std::net::Ipv6Addr::new({}))", seg.join(", "))
+                        },
+                    );
                     format!(
-                        "{} {{ network: {}::new({})?, aliases: {aliases} }}",
+                        "{} {{ network: {}::new({})?, aliases: {aliases}, ipv4_address: {v4}, ipv6_address: {v6} }}",
                         g.name("ServiceNetwork"),
                         g.name("NetworkName"),
                         lit(n.network.as_str())
@@ -869,7 +898,12 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
         let p: Vec<String> = s.profiles.iter().map(|p| lit(p)).collect();
         let _ = writeln!(b, "                profiles: [{}],", p.join(", "));
     }
-    if !s.environment.is_empty() {
+    // `env: [KEY = value]` takes identifiers; keys such as `discovery.type` are set after
+    let env_idents = s
+        .environment
+        .iter()
+        .all(|(k, _)| name_part(k.as_str(), true).is_some());
+    if !s.environment.is_empty() && env_idents {
         b.push_str("                env: [\n");
         for (k, v) in &s.environment {
             let key = ident("environment", k.as_str())?;
@@ -878,6 +912,20 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
             let _ = writeln!(b, "                    {key} = {value},");
         }
         b.push_str("                ],\n");
+    } else if !s.environment.is_empty() {
+        let entries: Vec<String> = s
+            .environment
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "({}::new({})?, {})",
+                    g.name("EnvKey"),
+                    lit(k.as_str()),
+                    g.text(v)
+                )
+            })
+            .collect();
+        let _ = writeln!(post, "{at}.environment = vec![{}];", entries.join(", "));
     }
     other_fields(g, &bare, s, &mut b);
     let _ = writeln!(body, "            {name} {{");
@@ -897,6 +945,14 @@ fn other_fields(g: &mut Gen, bare: &str, s: &Service, b: &mut String) {
     }
     if !s.env_file.is_empty() {
         field("env_file", g.strings(&s.env_file));
+    }
+    if !s.env_passed.is_empty() {
+        let keys: Vec<String> = s
+            .env_passed
+            .iter()
+            .map(|k| format!("{}::new({})?", g.name("EnvKey"), lit(k.as_str())))
+            .collect();
+        field("env_passed", format!("vec![{}]", keys.join(", ")));
     }
     if let Some(r) = s.restart {
         let r = match r {

@@ -110,7 +110,9 @@ fn compose_v2() -> PathBuf {
 
 /// compose v2's reading, without stackdef's own `x-stackdef-*` notes (the opt-out reasons
 /// the emitter records), which the input does not have, and without the empty `volume: {}`
-/// compose adds to a short-syntax volume mount (an empty set of options: no meaning).
+/// compose adds to a short-syntax volume mount (an empty set of options: no meaning); and
+/// `healthcheck: {disable: true}` reads as `test: ["NONE"]`, the one form compose hands the
+/// engine for both.
 fn compose_json(files: &[PathBuf], dir: &Path, env: &Path, project: &str) -> serde_json::Value {
     let mut cmd = Command::new(compose_v2());
     // relative paths (build contexts, bind sources) resolve against the input's directory
@@ -135,6 +137,11 @@ fn compose_json(files: &[PathBuf], dir: &Path, env: &Path, project: &str) -> ser
         for svc in services.values_mut() {
             if let Some(m) = svc.as_object_mut() {
                 m.retain(|k, _| !k.starts_with("x-stackdef-"));
+                if let Some(h) = m.get_mut("healthcheck").and_then(|h| h.as_object_mut())
+                    && h.remove("disable") == Some(serde_json::Value::Bool(true))
+                {
+                    h.insert("test".into(), serde_json::json!(["NONE"]));
+                }
                 for v in m
                     .get_mut("volumes")
                     .and_then(|v| v.as_array_mut())

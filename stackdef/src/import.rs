@@ -16,8 +16,8 @@ use crate::model::{
     Build, ByteSize, Command, Condition, ContainerOptions, Cpus, DependsOn, Deploy, Device,
     EnvSpec, EnvVar, ExtValue, Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount,
     Network, OptOut, Part, PortMapping, PortRange, Protocol, PullPolicy, Resources, Restart,
-    Secret, SecretSource, Service, ServiceNetwork, Source, Stack, Subnet, Text, Ulimit, Volume,
-    no_control, parse_duration,
+    Secret, SecretSource, Selinux, Service, ServiceNetwork, Source, Stack, Subnet, Text, Ulimit,
+    Volume, no_control, parse_duration,
 };
 
 /// Reads a compose file that names its project (`name:`).
@@ -86,6 +86,12 @@ fn declare_read_variables(stack: &Stack) -> Result<Vec<EnvVar>> {
                     Fallback::Default(d) | Fallback::DefaultIfUnset(d) => spec.default(d),
                     _ => spec,
                 };
+                out.push(EnvVar::new(name.as_str(), spec).map_err(|e| e.at("environment"))?);
+            }
+        }
+        for name in &s.env_passed {
+            if !out.iter().any(|v| v.name() == name.as_str()) {
+                let spec = EnvSpec::new("Imported", "Passed through by the imported compose file")?;
                 out.push(EnvVar::new(name.as_str(), spec).map_err(|e| e.at("environment"))?);
             }
         }
@@ -258,11 +264,34 @@ fn pairs_raw(field: &str, p: &Pairs) -> Result<Vec<(String, String)>> {
     }
 }
 
-fn env(field: &str, p: &Pairs) -> Result<Vec<(EnvKey, Text)>> {
-    pairs_raw(field, p)?
-        .into_iter()
-        .map(|(k, v)| Ok((EnvKey::new(k).map_err(|e| e.at(field))?, interp(field, &v)?)))
-        .collect()
+/// A service's environment: the entries set, and the keys passed through from compose's own
+/// environment.
+type Environment = (Vec<(EnvKey, Text)>, Vec<EnvKey>);
+
+/// Environment entries, and the keys passed through from compose's environment (`- KEY`,
+/// `KEY:` without a value).
+fn env(field: &str, p: &Pairs) -> Result<Environment> {
+    let key = |k: &str| EnvKey::new(k).map_err(|e| e.at(field));
+    let (mut set, mut passed) = (Vec::new(), Vec::new());
+    match p {
+        Pairs::List(items) => {
+            for i in items {
+                match i.split_once('=') {
+                    Some((k, v)) => set.push((key(k)?, interp(field, v)?)),
+                    None => passed.push(key(i)?),
+                }
+            }
+        }
+        Pairs::Map(m) => {
+            for (k, v) in &m.0 {
+                match v {
+                    Some(v) => set.push((key(k)?, interp(field, &v.to_string())?)),
+                    None => passed.push(key(k)?),
+                }
+            }
+        }
+    }
+    Ok((set, passed))
 }
 
 fn plain_pairs(field: &str, p: &Pairs) -> Result<Vec<(String, String)>> {
@@ -314,7 +343,7 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
         .map(|f| strings("env_file", f))
         .transpose()?
         .unwrap_or_default();
-    s.environment = d
+    (s.environment, s.env_passed) = d
         .environment
         .as_ref()
         .map(|e| env("environment", e))
@@ -803,23 +832,37 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                     ));
                 }
             };
-            let read_only = match mode {
-                None | Some("rw") => false,
-                Some("ro") => true,
-                Some(other) => {
-                    return Err(Error::invalid(
-                        "volumes",
-                        other,
-                        "expected the mode `ro` or `rw`",
-                    ));
+            let (mut read_only, mut selinux) = (false, None);
+            for option in mode.iter().flat_map(|m| m.split(',')) {
+                match option {
+                    "rw" => {}
+                    "ro" => read_only = true,
+                    "z" => selinux = Some(Selinux::Shared),
+                    "Z" => selinux = Some(Selinux::Private),
+                    other => {
+                        return Err(Error::invalid(
+                            "volumes",
+                            other,
+                            "expected the mode `ro`, `rw`, `z` or `Z` (stackdef does not model `cached`, `delegated`, `nocopy` or propagation modes)",
+                        ));
+                    }
                 }
-            };
+            }
             let target = plain("volumes", target)?;
-            let m = if source.starts_with(['.', '/', '~']) {
+            let mut m = if source.starts_with(['.', '/', '~']) {
                 Mount::bind(&plain("volumes", source)?, &target)?
+            } else if selinux.is_some() {
+                return Err(Error::invalid(
+                    "volumes",
+                    s,
+                    "SELinux relabelling (`z`, `Z`) applies to bind mounts",
+                ));
             } else {
                 Mount::volume(VolumeName::new(source)?, &target)?
             };
+            if let Mount::Bind { selinux: z, .. } = &mut m {
+                *z = selinux;
+            }
             Ok(if read_only { m.read_only() } else { m })
         }
         MountDoc::Long {
@@ -854,10 +897,26 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                 // the long syntax does not create a missing host path unless asked to
                 ("bind", Some(src)) => {
                     let m = Mount::bind(&plain("volumes.source", src)?, &target)?;
-                    match bind.as_ref().and_then(|b| b.create_host_path) {
+                    let mut m = match bind.as_ref().and_then(|b| b.create_host_path) {
                         Some(true) => m,
                         _ => m.must_exist(),
+                    };
+                    let z = match bind.as_ref().and_then(|b| b.selinux.as_deref()) {
+                        None => None,
+                        Some("z") => Some(Selinux::Shared),
+                        Some("Z") => Some(Selinux::Private),
+                        Some(other) => {
+                            return Err(Error::invalid(
+                                "volumes.bind.selinux",
+                                other,
+                                "expected `z` or `Z`",
+                            ));
+                        }
+                    };
+                    if let Mount::Bind { selinux, .. } = &mut m {
+                        *selinux = z;
                     }
+                    m
                 }
                 ("tmpfs", None) => {
                     let size = tmpfs.as_ref().and_then(|t| t.size.as_ref());
@@ -883,6 +942,15 @@ fn mount(m: &MountDoc) -> Result<Mount> {
     }
 }
 
+/// An address of one family (`ipv4_address`, `ipv6_address`).
+fn ip<T: std::str::FromStr>(field: &str, a: Option<&Str>) -> Result<Option<T>> {
+    a.map(|a| {
+        a.parse()
+            .map_err(|_| Error::invalid(field, a, "not an IP address of that family"))
+    })
+    .transpose()
+}
+
 fn networks(n: &NetworksDoc) -> Result<Vec<ServiceNetwork>> {
     match n {
         NetworksDoc::List(names) => names
@@ -892,8 +960,17 @@ fn networks(n: &NetworksDoc) -> Result<Vec<ServiceNetwork>> {
         NetworksDoc::Map(m) => {
             m.0.iter()
                 .map(|(k, v)| {
+                    let doc = v.as_ref();
                     Ok(ServiceNetwork {
                         network: NetworkName::new(k.as_str())?,
+                        ipv4_address: ip(
+                            "networks.ipv4_address",
+                            doc.and_then(|d| d.ipv4_address.as_ref()),
+                        )?,
+                        ipv6_address: ip(
+                            "networks.ipv6_address",
+                            doc.and_then(|d| d.ipv6_address.as_ref()),
+                        )?,
                         aliases: v
                             .as_ref()
                             .map(|v| {
@@ -930,7 +1007,8 @@ fn healthcheck(h: &HealthDoc) -> Result<Healthcheck> {
     let field = "healthcheck.test";
     let test = match (&h.test, h.disable) {
         (_, Some(true)) => HealthTest::Disabled,
-        (None, _) => return Err(Error::invalid(field, "", "a healthcheck needs a test")),
+        // timing only: the image's own test runs with it
+        (None, _) => HealthTest::Image,
         (Some(OneOrMany::One(s)), _) => HealthTest::Shell(interp(field, s)?),
         (Some(OneOrMany::Many(items)), _) => match items.split_first() {
             Some((first, [])) if first == "NONE" => HealthTest::Disabled,

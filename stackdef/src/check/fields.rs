@@ -656,8 +656,66 @@ fn container(out: &mut Vec<Diagnostic>, s: &Service) {
     }
 }
 
+/// Fixed addresses on a network: the engine assigns them only on a network with a configured
+/// subnet that holds them, not the subnet's own address or its gateway, and once.
+fn addresses(out: &mut Vec<Diagnostic>, stack: &Stack) {
+    let mut taken: HashMap<(&str, std::net::IpAddr), &str> = HashMap::new();
+    for s in &stack.services {
+        for n in &s.networks {
+            let addrs = [
+                n.ipv4_address.map(std::net::IpAddr::V4),
+                n.ipv6_address.map(std::net::IpAddr::V6),
+            ];
+            for (ip, key) in addrs.into_iter().zip(["ipv4_address", "ipv6_address"]) {
+                let Some(ip) = ip else { continue };
+                let field = format!("services.{}.networks.{}.{key}", s.name, n.network);
+                let Some(net) = stack.networks.iter().find(|x| x.name == n.network) else {
+                    continue; // an undeclared network is its own error
+                };
+                if !net.external {
+                    match net.subnet {
+                        None => invalid(
+                            out,
+                            field.clone(),
+                            &ip.to_string(),
+                            &format!(
+                                "the network `{}` declares no subnet: the engine assigns a fixed address only on a network with a configured subnet",
+                                n.network
+                            ),
+                        ),
+                        Some(sub) if !sub.contains(ip) => invalid(
+                            out,
+                            field.clone(),
+                            &ip.to_string(),
+                            &format!("is outside the subnet {sub} of the network `{}`", n.network),
+                        ),
+                        Some(sub) if sub.default_gateway() == Some(ip) => invalid(
+                            out,
+                            field.clone(),
+                            &ip.to_string(),
+                            &format!(
+                                "is the gateway of the network `{}` (the engine takes {sub}'s first address)",
+                                n.network
+                            ),
+                        ),
+                        _ => {}
+                    }
+                }
+                if let Some(other) = taken.insert((n.network.as_str(), ip), s.name.as_str()) {
+                    out.push(Diagnostic::new(
+                        DefectClass::Conflict,
+                        format!("`{}` and `{other}` both take the address {ip} on the network `{}`; give each its own", s.name, n.network),
+                        crate::diagnostic::path_keys(&field),
+                    ));
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn check(stack: &Stack, index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
     constructed(out, stack);
+    addresses(out, stack);
     for s in &stack.services {
         free_text(out, s);
         container(out, s);

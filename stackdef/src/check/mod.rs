@@ -291,7 +291,7 @@ pub(crate) fn texts(s: &crate::model::Service) -> impl Iterator<Item = &crate::m
     let health = s.healthcheck.iter().flat_map(|h| match &h.test {
         HealthTest::Exec(args) => args.as_slice(),
         HealthTest::Shell(t) => std::slice::from_ref(t),
-        HealthTest::Disabled => &[],
+        HealthTest::Disabled | HealthTest::Image => &[],
     });
     let (build_args, image) = match &s.source {
         Source::Build(b, image) => (b.args.as_slice(), image.as_ref()),
@@ -311,6 +311,8 @@ pub fn env_reads(stack: &Stack) -> Vec<(&str, &str)> {
         for t in texts(s) {
             out.extend(t.vars().map(|v| (s.name.as_str(), v.as_str())));
         }
+        // a passed variable is read from compose's environment too
+        out.extend(s.env_passed.iter().map(|k| (s.name.as_str(), k.as_str())));
     }
     out
 }

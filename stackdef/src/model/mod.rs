@@ -22,7 +22,7 @@ pub(crate) use service::no_control;
 pub use service::{
     Command, Condition, ContainerOptions, DependsOn, Deploy, Device, Hardening, HealthTest,
     Healthcheck, Logging, Mount, OptOut, PortMapping, Protocol, PullPolicy, Resources, Restart,
-    Service, ServiceNetwork, Ulimit,
+    Selinux, Service, ServiceNetwork, Ulimit,
 };
 pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
 #[cfg(feature = "import")]

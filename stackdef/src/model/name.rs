@@ -30,7 +30,12 @@ const fn allowed(rule: Rule, first: bool, b: u8) -> bool {
         Rule::Project => {
             b.is_ascii_lowercase() || b.is_ascii_digit() || (!first && matches!(b, b'_' | b'-'))
         }
-        Rule::EnvKey => b.is_ascii_alphabetic() || b == b'_' || (!first && b.is_ascii_digit()),
+        // container variables: search engines read `discovery.type`, `cluster.name`
+        Rule::EnvKey => {
+            b.is_ascii_alphabetic()
+                || b == b'_'
+                || (!first && matches!(b, b'0'..=b'9' | b'.' | b'-'))
+        }
     }
 }
 
@@ -58,7 +63,7 @@ pub(crate) const fn check(s: &str, rule: Rule) -> Option<&'static str> {
                     "must start with a lower-case letter or digit and contain only lower-case letters, digits, `_` and `-`"
                 }
                 Rule::EnvKey => {
-                    "must start with a letter or `_` and contain only letters, digits and `_`"
+                    "must start with a letter or `_` and contain only letters, digits, `_`, `.` and `-`"
                 }
             });
         }

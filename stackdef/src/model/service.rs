@@ -94,6 +94,25 @@ impl PortMapping {
     }
 }
 
+/// How the engine relabels a bind mount's host path for SELinux.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Selinux {
+    /// `z`: shared by several containers.
+    Shared,
+    /// `Z`: private to this container.
+    Private,
+}
+
+impl Selinux {
+    /// The compose spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Selinux::Shared => "z",
+            Selinux::Private => "Z",
+        }
+    }
+}
+
 /// Something mounted into a service's file system.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Mount {
@@ -118,6 +137,8 @@ pub enum Mount {
         /// for the short syntax `./x:/y`) instead of failing to start the container (the long
         /// syntax's default). A missing config *file* then becomes a directory.
         create_host_path: bool,
+        /// SELinux relabelling of the host path (`:z`, `:Z`).
+        selinux: Option<Selinux>,
     },
     /// An anonymous volume.
     Anonymous {
@@ -178,6 +199,7 @@ impl Mount {
             target: container_path(target)?,
             read_only: false,
             create_host_path: true,
+            selinux: None,
         })
     }
 
@@ -258,6 +280,8 @@ pub enum HealthTest {
     Shell(Text),
     /// `["NONE"]`: disables the image's own healthcheck.
     Disabled,
+    /// No test: the image's own `HEALTHCHECK` command, run with this check's timing.
+    Image,
 }
 
 /// A container healthcheck.
@@ -500,6 +524,10 @@ pub struct ServiceNetwork {
     pub network: NetworkName,
     /// Extra host names for the service on this network.
     pub aliases: Vec<String>,
+    /// A fixed IPv4 address on this network (the network must declare a subnet holding it).
+    pub ipv4_address: Option<std::net::Ipv4Addr>,
+    /// A fixed IPv6 address on this network (the network must declare a subnet holding it).
+    pub ipv6_address: Option<std::net::Ipv6Addr>,
 }
 
 impl From<NetworkName> for ServiceNetwork {
@@ -507,7 +535,16 @@ impl From<NetworkName> for ServiceNetwork {
         ServiceNetwork {
             network,
             aliases: Vec::new(),
+            ipv4_address: None,
+            ipv6_address: None,
         }
+    }
+}
+
+impl ServiceNetwork {
+    /// Whether the entry says more than the network's name (compose's long form).
+    pub fn has_options(&self) -> bool {
+        !self.aliases.is_empty() || self.ipv4_address.is_some() || self.ipv6_address.is_some()
     }
 }
 
@@ -532,6 +569,9 @@ pub struct Service {
     pub entrypoint: Option<Command>,
     /// Environment variables, in order.
     pub environment: Vec<(EnvKey, Text)>,
+    /// Variables passed from compose's own environment under their names (`- KEY`): set in
+    /// the container to compose's value, absent when compose has none.
+    pub env_passed: Vec<EnvKey>,
     /// Env files read by compose, relative to the compose file.
     pub env_file: Vec<String>,
     /// Published ports.

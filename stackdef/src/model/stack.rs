@@ -38,6 +38,40 @@ impl Subnet {
         }
         Ok(Subnet { addr, prefix })
     }
+
+    /// Whether `ip` lies in the subnet.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let bits = |a: IpAddr| -> (u128, u32) {
+            match a {
+                IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+                IpAddr::V6(v6) => (u128::from(v6), 128),
+            }
+        };
+        let ((net, width), (addr, w)) = (bits(self.addr), bits(ip));
+        if width != w {
+            return false;
+        }
+        let host_bits = width - u32::from(self.prefix);
+        host_bits >= 128 || net >> host_bits == addr >> host_bits
+    }
+
+    /// The first address after the network's own, which the engine gives the network's
+    /// gateway unless the network names another; `None` for a subnet too small to hold it.
+    pub fn default_gateway(&self) -> Option<IpAddr> {
+        match self.addr {
+            IpAddr::V4(v4) if self.prefix < 31 => {
+                let host = 32 - u32::from(self.prefix);
+                let base = u32::from(v4) >> host << host;
+                Some(IpAddr::V4((base + 1).into()))
+            }
+            IpAddr::V6(v6) if self.prefix < 127 => {
+                let host = 128 - u32::from(self.prefix);
+                let base = u128::from(v6) >> host << host;
+                Some(IpAddr::V6((base + 1).into()))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Subnet {

@@ -125,8 +125,12 @@ impl Text {
                 let inner = &r[..end];
                 rest = &r[end + 1..];
                 let split = inner.find([':', '-', '?', '+']).unwrap_or(inner.len());
-                let key =
-                    EnvKey::new(&inner[..split]).map_err(|_| bad("bad variable name in `${…}`"))?;
+                let name = &inner[..split];
+                let ident = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                let key = EnvKey::new(name)
+                    .ok()
+                    .filter(|_| ident)
+                    .ok_or_else(|| bad("bad variable name in `${…}`"))?;
                 let op = &inner[split..];
                 let unescape = |v: &str| v.replace("$$", "$");
                 let fallback = if op.is_empty() {

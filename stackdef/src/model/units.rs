@@ -158,12 +158,37 @@ impl ByteSize {
             Some(b'g') => (&t[..t.len() - 1], 30),
             _ => (t, 0),
         };
-        digits
-            .parse::<u64>()
-            .ok()
-            .and_then(|n| n.checked_mul(1 << shift))
-            .map(ByteSize)
-            .ok_or_else(|| Error::invalid(field, s, "expected a size such as `512m` or `1g`"))
+        // a fraction (`1.5g`) counts whole bytes, the rest cut off, as compose reads it
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+        let bytes = (!whole.is_empty() && all_digits(whole) && all_digits(frac) && frac.len() <= 9)
+            .then(|| {
+                let scale = 10u128.pow(frac.len() as u32);
+                let n = whole.parse::<u128>().ok()? * scale + frac.parse::<u128>().unwrap_or(0);
+                u64::try_from((n << shift) / scale).ok()
+            })
+            .flatten();
+        bytes.map(ByteSize).ok_or_else(|| {
+            Error::invalid(field, s, "expected a size such as `512m`, `1g` or `1.5g`")
+        })
+    }
+}
+
+#[cfg(all(test, feature = "import"))]
+mod size_tests {
+    use super::ByteSize;
+
+    #[test]
+    fn sizes_read_as_compose_reads_them() {
+        let b = |s: &str| ByteSize::parse("size", s).map(ByteSize::as_bytes);
+        assert_eq!(b("512m").unwrap(), 512 << 20);
+        assert_eq!(b("1.5G").unwrap(), 3 << 29);
+        assert_eq!(b("0.5k").unwrap(), 512);
+        assert_eq!(b("100").unwrap(), 100);
+        assert_eq!(b("1.3k").unwrap(), 1331);
+        for bad in ["", ".5g", "1..5g", "-1g", "1.5.5g", "x"] {
+            assert!(b(bad).is_err(), "{bad}");
+        }
     }
 }
 

@@ -194,6 +194,8 @@ pub(crate) enum MountDoc {
 pub(crate) struct BindOpts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_host_path: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selinux: Option<Str>,
     /// Keys stackdef does not model (`propagation`, `selinux`): refused on import.
     #[serde(flatten, default, skip_serializing)]
     pub rest: Ordered<ExtValue>,
@@ -205,6 +207,10 @@ pub(crate) struct BindOpts {
 pub(crate) struct ServiceNetworkDoc {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_address: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<Str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

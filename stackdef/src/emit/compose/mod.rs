@@ -230,11 +230,12 @@ impl Emitter {
                 [] => None,
                 files => Some(OneOrMany::Many(files.iter().map(|f| esc(f)).collect())),
             },
-            environment: (!s.environment.is_empty()).then(|| {
+            environment: (!s.environment.is_empty() || !s.env_passed.is_empty()).then(|| {
                 Pairs::List(
                     s.environment
                         .iter()
                         .map(|(k, v)| Str(format!("{k}={v}")))
+                        .chain(s.env_passed.iter().map(|k| Str(k.to_string())))
                         .collect(),
                 )
             }),
@@ -367,12 +368,13 @@ impl Emitter {
                 .collect(),
             HealthTest::Shell(cmd) => vec!["CMD-SHELL".into(), str(cmd)],
             HealthTest::Disabled => vec!["NONE".into()],
+            HealthTest::Image => Vec::new(),
         };
         if let Some(d) = h.start_interval {
             self.newer_only(s, "healthcheck.start_interval", &format!("{d:?}"))?;
         }
         Ok(HealthDoc {
-            test: Some(OneOrMany::Many(test)),
+            test: (!test.is_empty()).then_some(OneOrMany::Many(test)),
             interval: dur(|| at("interval"), h.interval)?,
             timeout: dur(|| at("timeout"), h.timeout)?,
             retries: h.retries.map(|r| Scalar::Int(r.into())),
@@ -469,12 +471,16 @@ fn mount(m: &Mount) -> MountDoc {
             target,
             read_only,
             create_host_path: true,
-        } if !ambiguous(source) && !ambiguous(target) => MountDoc::Short(Str(format!(
-            "{}:{}{}",
-            esc(source),
-            esc(target),
-            ro(*read_only)
-        ))),
+            selinux,
+        } if !ambiguous(source) && !ambiguous(target) => {
+            let mode = match (*read_only, selinux) {
+                (false, None) => String::new(),
+                (true, None) => ":ro".into(),
+                (false, Some(z)) => format!(":{}", z.as_str()),
+                (true, Some(z)) => format!(":ro,{}", z.as_str()),
+            };
+            MountDoc::Short(Str(format!("{}:{}{mode}", esc(source), esc(target))))
+        }
         Mount::Anonymous { target } if !ambiguous(target) => MountDoc::Short(esc(target)),
         Mount::Volume {
             source,
@@ -486,11 +492,15 @@ fn mount(m: &Mount) -> MountDoc {
             target,
             read_only,
             create_host_path,
+            selinux,
         } => {
             let mut doc = long_mount("bind", Some(esc(source)), target, *read_only, None);
-            if let (MountDoc::Long { bind, .. }, true) = (&mut doc, *create_host_path) {
+            if let MountDoc::Long { bind, .. } = &mut doc
+                && (*create_host_path || selinux.is_some())
+            {
                 *bind = Some(BindOpts {
-                    create_host_path: Some(true),
+                    create_host_path: create_host_path.then_some(true),
+                    selinux: selinux.map(|z| Str(z.as_str().to_owned())),
                     rest: Ordered::default(),
                 });
             }
@@ -531,7 +541,7 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
     if s.networks.is_empty() {
         return None;
     }
-    if s.networks.iter().all(|n| n.aliases.is_empty()) {
+    if s.networks.iter().all(|n| !n.has_options()) {
         return Some(NetworksDoc::List(
             s.networks.iter().map(|n| str(&n.network)).collect(),
         ));
@@ -540,8 +550,10 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
         s.networks
             .iter()
             .map(|n| {
-                let doc = (!n.aliases.is_empty()).then(|| ServiceNetworkDoc {
+                let doc = n.has_options().then(|| ServiceNetworkDoc {
                     aliases: n.aliases.iter().map(|a| esc(a)).collect(),
+                    ipv4_address: n.ipv4_address.map(str),
+                    ipv6_address: n.ipv6_address.map(str),
                 });
                 (n.network.to_string(), doc)
             })
