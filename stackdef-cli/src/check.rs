@@ -15,6 +15,8 @@ pub enum Severity {
     Error,
     /// It runs, but not as production should.
     Warning,
+    /// What the check could not see (a key stackdef does not model, left out of the check).
+    Note,
 }
 
 impl Severity {
@@ -22,6 +24,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         }
     }
 }
@@ -146,7 +149,19 @@ pub fn check(project: &Project) -> Report {
             });
         }
     }
-    let services = match read_stack(project) {
+    let (read, skipped) = read_stack_lenient(project);
+    for (at, reason) in skipped {
+        findings.push(Finding {
+            severity: Severity::Note,
+            rule: "not-checked",
+            message: format!("`{}` is left out of the check: {reason}", at.join(".")),
+            hint: None,
+            at,
+            place: None,
+            notes: Vec::new(),
+        });
+    }
+    let services = match read {
         Ok(stack) => {
             if let Err(problems) = stackdef::validate(&stack) {
                 for p in problems {
@@ -210,6 +225,98 @@ pub fn check(project: &Project) -> Report {
         )
     });
     Report { findings, services }
+}
+
+/// Service keys whose absence could make a rule report a defect that is not there: the check
+/// gives up rather than leave one out.
+const NEEDED: [&str; 4] = ["image", "build", "healthcheck", "profiles"];
+
+/// The project as a stack, leaving out each service key the importer refuses (a key stackdef
+/// does not model, or a value it cannot hold yet) so that the other rules still run: the stack,
+/// and each key left out with the reason. Leaving a key out can hide a defect but never
+/// invent one; a key whose absence could (a healthcheck, the image) is not left out.
+pub fn read_stack_lenient(
+    project: &Project,
+) -> (
+    stackdef::Result<stackdef::Stack>,
+    Vec<(Vec<String>, String)>,
+) {
+    let mut project = project.clone();
+    let mut skipped = Vec::new();
+    for _ in 0..256 {
+        let err = match read_stack(&project) {
+            Ok(stack) => return (Ok(stack), skipped),
+            Err(e) => e,
+        };
+        let Error::Invalid {
+            field,
+            value,
+            reason,
+        } = &err
+        else {
+            return (Err(err), skipped);
+        };
+        let keys: Vec<&str> = field
+            .split('.')
+            .map(|k| k.split_once('[').map_or(k, |(k, _)| k))
+            .collect();
+        // `services.NAME.field` with the key as the value: a key not modelled
+        let key = match keys.as_slice() {
+            ["services", _, "field"] => value.as_str(),
+            ["services", _, key, ..] => key,
+            // a top-level key nothing the model holds refers to (`configs`, `include`)
+            ["field"]
+                if !["services", "networks", "volumes", "secrets", "name"]
+                    .contains(&value.as_str()) =>
+            {
+                if let Some(top) = project.doc.as_mapping_mut() {
+                    top.remove(value.as_str());
+                }
+                skipped.push((vec![value.clone()], reason.clone()));
+                continue;
+            }
+            _ => return (Err(err), skipped),
+        };
+        let service = keys[1];
+        let removed = (!NEEDED.contains(&key))
+            .then(|| {
+                project
+                    .doc
+                    .get_mut("services")?
+                    .get_mut(service)?
+                    .as_mapping_mut()?
+                    .remove(key)
+            })
+            .flatten();
+        if removed.is_none() {
+            return (Err(err), skipped);
+        }
+        let why = if keys.last() == Some(&"field") {
+            reason.clone()
+        } else {
+            format!("`{value}`: {reason}")
+        };
+        skipped.push((vec!["services".into(), service.into(), key.into()], why));
+        // a service in another's (or the host's) network namespace publishes nothing of its
+        // own and joins no network: its ports and networks go with `network_mode`
+        if key == "network_mode" {
+            for companion in ["ports", "networks"] {
+                let gone = project
+                    .doc
+                    .get_mut("services")
+                    .and_then(|s| s.get_mut(service))
+                    .and_then(|s| s.as_mapping_mut())
+                    .and_then(|s| s.remove(companion));
+                if gone.is_some() {
+                    skipped.push((
+                        vec!["services".into(), service.into(), companion.into()],
+                        "it goes with `network_mode`, which the check leaves out".into(),
+                    ));
+                }
+            }
+        }
+    }
+    (read_stack(&project), skipped)
 }
 
 /// The project as a stack, through stackdef's importer.
@@ -333,11 +440,15 @@ pub fn human(project: &Project, report: &Report) -> String {
         report.count(Severity::Error),
         report.count(Severity::Warning),
     );
+    let left = match report.count(Severity::Note) {
+        0 => String::new(),
+        n => format!(", {n} key(s) left out"),
+    };
     match report.services {
         Some(n) => {
             let _ = writeln!(
                 out,
-                "{}: {n} services checked: {e} error(s), {w} warning(s) (routes are checked only in stacks with a proxy: a compose file has none)",
+                "{}: {n} services checked: {e} error(s), {w} warning(s){left} (routes are checked only in stacks with a proxy: a compose file has none)",
                 files.join(", ")
             );
         }

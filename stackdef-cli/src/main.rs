@@ -200,7 +200,11 @@ fn run_graph(m: &ArgMatches) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let stack = match check::read_stack(&project) {
+    let (read, skipped) = check::read_stack_lenient(&project);
+    for (at, reason) in skipped {
+        eprintln!("note: `{}` is not drawn: {reason}", at.join("."));
+    }
+    let stack = match read {
         Ok(s) => s,
         Err(e) => return fail(&format!("stackdef cannot read this project: {e}")),
     };

@@ -397,3 +397,49 @@ fn graph_draws_a_compose_file_that_graphviz_renders() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("dependency cycle"));
     let _ = Path::new(&dir);
 }
+
+#[test]
+fn keys_not_modelled_are_left_out_with_a_note_and_the_rest_is_checked() {
+    let files = vec![root().join("tests/corpus/good/unmodelled.yml")];
+    compose_config(&files).expect("compose v2 accepts the file");
+    let (code, json) = check_json(&files);
+    assert_eq!(code, 0, "{json:#}");
+    let notes: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "note")
+        .map(|f| {
+            f["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "services.app.network_mode",
+            "services.app.configs",
+            "configs"
+        ],
+        "{json:#}"
+    );
+    // a service in another's network namespace: its own ports go with it, so no false clash
+    let mut clash = std::fs::read_to_string(&files[0]).unwrap();
+    clash = clash.replace(
+        "    depends_on: [vpn]\n",
+        "    depends_on: [vpn]\n    ports:\n      - \"127.0.0.1:8080:8080\"\n",
+    );
+    let dir = root().join("../target/test-scratch/cli-unmodelled");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("namespace.yml");
+    std::fs::write(&f, clash).unwrap();
+    let (code, json) = check_json(&[f]);
+    assert_eq!(rules(&json, "error"), Vec::<String>::new(), "{json:#}");
+    assert_eq!(code, 0);
+}

@@ -99,14 +99,71 @@ fn declare_read_variables(stack: &Stack) -> Result<Vec<EnvVar>> {
     Ok(out)
 }
 
+/// Why stackdef refuses a compose key it knows but does not model, and what to write instead.
+fn unmodelled(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "network_mode" => {
+            "the service shares another network namespace (`host`, `service:…`, `container:…`), which the port and network rules cannot follow yet"
+        }
+        "links" | "external_links" => {
+            "links are legacy: services reach each other by name on the stack's networks; drop it (`depends_on` orders start-up)"
+        }
+        "configs" => "configs are not modelled yet: mount the file with a read-only bind instead",
+        "privileged" => {
+            "a privileged container holds every capability and device, which stackdef's hardening has no opt-out for yet"
+        }
+        "mem_limit" | "memswap_limit" | "mem_reservation" | "cpus" | "cpu_shares" | "cpu_quota"
+        | "cpu_period" | "cpuset" => {
+            "write CPU and memory under `deploy.resources` (limits and reservations), which stackdef models"
+        }
+        "extends" => "resolve it first: `docker compose config` writes the merged service",
+        "include" => "resolve it first: `docker compose config` writes the included files merged",
+        "volumes_from" => "mount the named volumes themselves, which stackdef checks",
+        "dns"
+        | "dns_search"
+        | "dns_opt"
+        | "domainname"
+        | "mac_address"
+        | "pid"
+        | "ipc"
+        | "userns_mode"
+        | "uts"
+        | "cgroup"
+        | "cgroup_parent"
+        | "group_add"
+        | "oom_kill_disable"
+        | "oom_score_adj"
+        | "gpus"
+        | "storage_opt"
+        | "blkio_config"
+        | "device_cgroup_rules"
+        | "isolation"
+        | "credential_spec"
+        | "annotations"
+        | "label_file"
+        | "attach"
+        | "post_start"
+        | "pre_stop"
+        | "develop"
+        | "scale"
+        | "use_api_socket"
+        | "provider"
+        | "models" => "a compose key stackdef does not model yet",
+        _ => return None,
+    })
+}
+
 fn extensions(place: &str, extra: &Ordered<ExtValue>) -> Result<Vec<(String, ExtValue)>> {
     match extra.0.iter().find(|(k, _)| !k.starts_with("x-")) {
         Some((key, _)) => Err(Error::invalid(
             "field",
             key,
-            format!(
-                "unknown field in {place}: stackdef does not model it; keep free-form data under an `x-` key"
-            ),
+            match unmodelled(key) {
+                Some(why) => format!("`{key}` in {place}: {why}"),
+                None => format!(
+                    "unknown field in {place}: stackdef does not model it; keep free-form data under an `x-` key"
+                ),
+            },
         )),
         None => extra
             .0
