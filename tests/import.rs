@@ -247,3 +247,46 @@ fn hardening_comes_in_as_the_file_has_it() {
             .unwrap();
     assert_eq!(back, mine);
 }
+
+#[test]
+fn long_syntax_keys_not_modelled_are_refused_not_dropped() {
+    let svc = |body: &str| format!("name: x\nservices:\n  a:\n    image: nginx:1.27\n{body}");
+    let cases = [
+        (
+            "    build:\n      context: .\n      cache_from: [x]\n",
+            "build.cache_from",
+        ),
+        (
+            "    build:\n      context: .\n      network: host\n",
+            "build.network",
+        ),
+        (
+            "    ports:\n      - target: 80\n        name: web\n",
+            "ports.name",
+        ),
+        (
+            "    ports:\n      - target: 80\n        app_protocol: http\n",
+            "ports.app_protocol",
+        ),
+        (
+            "    volumes:\n      - type: volume\n        source: d\n        target: /d\n        volume:\n          nocopy: true\n",
+            "volumes.volume",
+        ),
+        (
+            "    volumes:\n      - type: bind\n        source: ./d\n        target: /d\n        bind:\n          propagation: rshared\n",
+            "volumes.bind.propagation",
+        ),
+    ];
+    for (body, field) in cases {
+        let err = stackdef::import::parse(&svc(body)).unwrap_err().to_string();
+        assert!(err.contains(field), "{field}: {err}");
+    }
+    // an untagged form names what the key takes, not an internal type
+    let err = stackdef::import::parse(&svc("    networks:\n      n:\n        priority: 5\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`networks` is a list of network names") && !err.contains("untagged"),
+        "{err}"
+    );
+}

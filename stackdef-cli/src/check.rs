@@ -261,6 +261,14 @@ pub fn read_stack_lenient(
             .map(|k| k.split_once('[').map_or(k, |(k, _)| k))
             .collect();
         // `services.NAME.field` with the key as the value: a key not modelled
+        // an unmodelled key inside an entry (`build.cache_from`, `ports[].name`): only it goes
+        if keys.len() >= 4 && keys[0] == "services" && keys.last() == Some(&value.as_str()) {
+            let inner: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+            if remove_nested(&mut project.doc, &inner) {
+                skipped.push((inner, reason.clone()));
+                continue;
+            }
+        }
         let key = match keys.as_slice() {
             ["services", _, "field"] => value.as_str(),
             ["services", _, key, ..] => key,
@@ -317,6 +325,25 @@ pub fn read_stack_lenient(
         }
     }
     (read_stack(&project), skipped)
+}
+
+/// Removes the key at the end of `path`, following mappings by key and every item of a list;
+/// whether anything was removed.
+fn remove_nested(doc: &mut serde_yaml::Value, path: &[String]) -> bool {
+    match (doc, path) {
+        (serde_yaml::Value::Sequence(items), _) => {
+            let mut any = false;
+            for item in items {
+                any |= remove_nested(item, path);
+            }
+            any
+        }
+        (serde_yaml::Value::Mapping(m), [key]) => m.remove(key.as_str()).is_some(),
+        (serde_yaml::Value::Mapping(m), [key, rest @ ..]) => m
+            .get_mut(key.as_str())
+            .is_some_and(|v| remove_nested(v, rest)),
+        _ => false,
+    }
 }
 
 /// The project as a stack, through stackdef's importer.

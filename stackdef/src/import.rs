@@ -651,6 +651,19 @@ fn hardening(s: &mut Service) -> Result<Hardening> {
     Ok(h)
 }
 
+/// Refuses the first key of a long-syntax entry that stackdef does not model, naming it:
+/// leaving it out would write a file that means something else.
+fn refuse_unmodelled(place: &str, rest: &Ordered<ExtValue>) -> Result<()> {
+    match rest.0.first() {
+        Some((key, _)) => Err(Error::invalid(
+            format!("{place}.{key}"),
+            key,
+            "stackdef does not model this key yet; without it the entry would mean something else, so the file is refused",
+        )),
+        None => Ok(()),
+    }
+}
+
 fn build(b: &BuildDoc) -> Result<Build> {
     Ok(match b {
         BuildDoc::Context(c) => Build::builder().context(plain("build.context", c)?).build(),
@@ -659,8 +672,12 @@ fn build(b: &BuildDoc) -> Result<Build> {
             dockerfile,
             target,
             args,
+            rest,
         } => Build {
-            context: plain("build.context", context)?,
+            context: {
+                refuse_unmodelled("build", rest)?;
+                plain("build.context", context)?
+            },
             dockerfile: dockerfile
                 .as_deref()
                 .map(|d| plain("build.dockerfile", d))
@@ -707,7 +724,9 @@ fn port(p: &PortDoc) -> Result<PortMapping> {
             host_ip,
             protocol: proto,
             mode,
+            rest,
         } => {
+            refuse_unmodelled("ports", rest)?;
             if mode
                 .as_deref()
                 .is_some_and(|m| m != "host" && m != "ingress")

@@ -136,6 +136,10 @@ pub(crate) enum BuildDoc {
         target: Option<Str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         args: Option<Pairs>,
+        /// Keys stackdef does not model (`network`, `cache_from`, `platforms`, …): refused on
+        /// import, never written.
+        #[serde(flatten, default, skip_serializing)]
+        rest: Ordered<ExtValue>,
     },
 }
 
@@ -155,6 +159,9 @@ pub(crate) enum PortDoc {
         protocol: Option<Str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mode: Option<Str>,
+        /// Keys stackdef does not model (`name`, `app_protocol`): refused on import.
+        #[serde(flatten, default, skip_serializing)]
+        rest: Ordered<ExtValue>,
     },
 }
 

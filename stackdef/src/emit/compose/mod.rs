@@ -423,6 +423,7 @@ fn build_doc(b: &Build) -> BuildDoc {
                     .collect(),
             )
         }),
+        rest: Ordered::default(),
     }
 }
 

@@ -148,7 +148,53 @@ pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
 
 #[cfg(feature = "import")]
 fn yaml_err(e: serde_yaml::Error) -> Error {
-    Error::Yaml(e.to_string())
+    // serde says only which internal type no form matched; say which forms compose files
+    // may use there, keeping the path and the line serde_yaml gives
+    const FORMS: [(&str, &str); 11] = [
+        (
+            "NetworksDoc",
+            "`networks` is a list of network names or a mapping of names to `aliases`, `ipv4_address` and `ipv6_address` (stackdef does not model other keys there yet)",
+        ),
+        (
+            "DependsDoc",
+            "`depends_on` is a list of service names or a mapping of names to `condition` and `restart` (stackdef does not model `required` yet)",
+        ),
+        (
+            "MountDoc",
+            "a volume is `source:target[:mode]` or a mapping of `type`, `source`, `target`, `read_only`, `bind`, `tmpfs`",
+        ),
+        (
+            "PortDoc",
+            "a port is a number, `[ip:][host:]container[/protocol]`, or a mapping with `target`",
+        ),
+        (
+            "BuildDoc",
+            "`build` is a context path or a mapping with `context`",
+        ),
+        ("OneOrMany", "expected a string or a list of strings"),
+        (
+            "Pairs",
+            "expected a list of `KEY=value` or a mapping of keys to values",
+        ),
+        (
+            "UlimitDoc",
+            "a ulimit is a number or a mapping of `soft` and `hard` numbers",
+        ),
+        (
+            "DeviceDoc",
+            "a device is `host[:container[:permissions]]` or a mapping with `source`",
+        ),
+        ("Scalar", "expected a string, a number or a boolean"),
+        ("ExtValue", "expected a YAML value"),
+    ];
+    let text = e.to_string();
+    for (ty, forms) in FORMS {
+        let pattern = format!("data did not match any variant of untagged enum {ty}");
+        if text.contains(&pattern) {
+            return Error::Yaml(text.replace(&pattern, forms));
+        }
+    }
+    Error::Yaml(text)
 }
 
 /// Whether a YAML 1.1 reader (PyYAML, docker-compose 1.29) could read plain `s` as something
