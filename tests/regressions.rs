@@ -124,6 +124,7 @@ fn a_bind_source_compose_reads_as_a_volume() {
         read_only: false,
         create_host_path: true,
         selinux: None,
+        source_var: None,
     }];
     assert_refused(&stack(vec![api]), "a bind source must start with");
     compose_refuses(

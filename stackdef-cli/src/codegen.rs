@@ -346,11 +346,38 @@ impl Gen {
                 lit(target)
             ),
             Mount::Bind {
+                source: _,
+                target,
+                read_only,
+                create_host_path,
+                selinux,
+                source_var: Some(var),
+            } => {
+                let var = self.text(var);
+                let mut m = format!("{mt}::bind_var({var}, {})?", lit(target));
+                if *read_only {
+                    m.push_str(".read_only()");
+                }
+                if !*create_host_path {
+                    m.push_str(".must_exist()");
+                }
+                if selinux.is_some() {
+                    // set by field, as a bind built any other way
+                    m = format!(
+                        "{{ let mut m = {m}; if let {mt}::Bind {{ selinux, .. }} = &mut m {{ *selinux = Some({}::{:?}); }} m }}",
+                        self.name("Selinux"),
+                        selinux.unwrap_or(stackdef::Selinux::Shared)
+                    );
+                }
+                m
+            }
+            Mount::Bind {
                 source,
                 target,
                 read_only,
                 create_host_path,
                 selinux,
+                source_var: None,
             } => {
                 let z = match selinux {
                     Some(stackdef::Selinux::Shared) => {
@@ -362,7 +389,7 @@ impl Gen {
                     None => "None".into(),
                 };
                 format!(
-                    "{mt}::Bind {{ source: {}.into(), target: {}.into(), read_only: {read_only}, create_host_path: {create_host_path}, selinux: {z} }}",
+                    "{mt}::Bind {{ source: {}.into(), target: {}.into(), read_only: {read_only}, create_host_path: {create_host_path}, selinux: {z}, source_var: None }}",
                     lit(source),
                     lit(target)
                 )
@@ -698,6 +725,7 @@ fn simple_mount(m: &Mount) -> Option<String> {
             read_only,
             create_host_path: true,
             selinux: None,
+            source_var: None,
         } => Some(format!(
             "{} => {}{}",
             lit(source),

@@ -433,7 +433,7 @@ fn random_compose(rng: &mut Rng, n: usize) -> String {
         }
         if rng.chance(50) {
             let vol = format!("data{i}");
-            let form = rng.below(3);
+            let form = rng.below(4);
             out.push_str("    volumes:\n");
             match form {
                 0 => out.push_str(&format!(
@@ -443,6 +443,7 @@ fn random_compose(rng: &mut Rng, n: usize) -> String {
                 1 => out.push_str(&format!(
                     "      - type: volume\n        source: {vol}\n        target: /data\n"
                 )),
+                2 => out.push_str("      - \"${SRC_DIR:-./src}:/src:ro\"\n"),
                 _ => out.push_str("      - type: tmpfs\n        target: /tmp/cache\n"),
             }
             if form < 2 {

@@ -895,7 +895,7 @@ fn short_port(s: &str) -> Result<PortMapping> {
 fn mount(m: &MountDoc) -> Result<Mount> {
     match m {
         MountDoc::Short(s) => {
-            let parts: Vec<&str> = s.split(':').collect();
+            let parts: Vec<&str> = split_colons(s);
             let (source, target, mode) = match parts.as_slice() {
                 [t] => return Mount::anonymous(&plain("volumes", t)?),
                 [src, t] => (*src, *t, None),
@@ -925,7 +925,10 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                 }
             }
             let target = plain("volumes", target)?;
-            let mut m = if source.starts_with(['.', '/', '~']) {
+            // a source read from a variable is a host path (`${DATA_DIR}/db`)
+            let mut m = if source.starts_with("${") {
+                Mount::bind_var(interp("volumes", source)?, &target)?
+            } else if source.starts_with(['.', '/', '~']) {
                 Mount::bind(&plain("volumes", source)?, &target)?
             } else if selinux.is_some() {
                 return Err(Error::invalid(
@@ -972,7 +975,11 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                 ("volume", None) => Mount::anonymous(&target)?,
                 // the long syntax does not create a missing host path unless asked to
                 ("bind", Some(src)) => {
-                    let m = Mount::bind(&plain("volumes.source", src)?, &target)?;
+                    let m = if src.contains('$') {
+                        Mount::bind_var(interp("volumes.source", src)?, &target)?
+                    } else {
+                        Mount::bind(&plain("volumes.source", src)?, &target)?
+                    };
                     let mut m = match bind.as_ref().and_then(|b| b.create_host_path) {
                         Some(true) => m,
                         _ => m.must_exist(),

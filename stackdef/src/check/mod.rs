@@ -302,6 +302,10 @@ pub(crate) fn texts(s: &crate::model::Service) -> impl Iterator<Item = &crate::m
         .chain(build_args.iter().map(|(_, v)| v))
         .chain(image.and_then(|i| i.template()))
         .chain(s.ports.iter().filter_map(|p| p.published_var.as_ref()))
+        .chain(s.mounts.iter().filter_map(|m| match m {
+            crate::model::Mount::Bind { source_var, .. } => source_var.as_ref(),
+            _ => None,
+        }))
 }
 
 /// Every variable each service reads, in order: `(service, variable)`.

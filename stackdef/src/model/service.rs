@@ -139,6 +139,9 @@ pub enum Mount {
         create_host_path: bool,
         /// SELinux relabelling of the host path (`:z`, `:Z`).
         selinux: Option<Selinux>,
+        /// The host path with the variables compose interpolates, as the file writes it
+        /// (`${DATA_DIR:-./data}/db`); `source` is then the path with each at its default.
+        source_var: Option<Text>,
     },
     /// An anonymous volume.
     Anonymous {
@@ -200,7 +203,38 @@ impl Mount {
             read_only: false,
             create_host_path: true,
             selinux: None,
+            source_var: None,
         })
+    }
+
+    /// A host path read from variables at `target` (`${DATA_DIR:-./data}/db`): the rules see
+    /// the path with each variable at its default (one without a default reads as `./name`);
+    /// the compose file keeps the variables.
+    pub fn bind_var(source: Text, target: &str) -> Result<Self> {
+        if let Some(lit) = source.as_literal() {
+            return Mount::bind(&lit, target);
+        }
+        let probe: String = source
+            .parts()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match p {
+                crate::model::Part::Lit(s) => s.clone(),
+                crate::model::Part::Var(
+                    _,
+                    crate::model::Fallback::Default(d) | crate::model::Fallback::DefaultIfUnset(d),
+                ) => d.clone(),
+                crate::model::Part::Var(k, _) if i == 0 => {
+                    format!("./{}", k.as_str().to_ascii_lowercase())
+                }
+                crate::model::Part::Var(k, _) => k.as_str().to_ascii_lowercase(),
+            })
+            .collect();
+        let mut m = Mount::bind(&probe, target)?;
+        if let Mount::Bind { source_var, .. } = &mut m {
+            *source_var = Some(source);
+        }
+        Ok(m)
     }
 
     /// For a bind mount: the host path must exist — the container fails to start when it is

@@ -473,14 +473,19 @@ fn mount(m: &Mount) -> MountDoc {
             read_only,
             create_host_path: true,
             selinux,
+            source_var,
         } if !ambiguous(source) && !ambiguous(target) => {
+            let source = match source_var {
+                Some(t) => t.to_string(),
+                None => esc(source).0,
+            };
             let mode = match (*read_only, selinux) {
                 (false, None) => String::new(),
                 (true, None) => ":ro".into(),
                 (false, Some(z)) => format!(":{}", z.as_str()),
                 (true, Some(z)) => format!(":ro,{}", z.as_str()),
             };
-            MountDoc::Short(Str(format!("{}:{}{mode}", esc(source), esc(target))))
+            MountDoc::Short(Str(format!("{source}:{}{mode}", esc(target))))
         }
         Mount::Anonymous { target } if !ambiguous(target) => MountDoc::Short(esc(target)),
         Mount::Volume {
@@ -494,8 +499,13 @@ fn mount(m: &Mount) -> MountDoc {
             read_only,
             create_host_path,
             selinux,
+            source_var,
         } => {
-            let mut doc = long_mount("bind", Some(esc(source)), target, *read_only, None);
+            let source = match source_var {
+                Some(t) => Str(t.to_string()),
+                None => esc(source),
+            };
+            let mut doc = long_mount("bind", Some(source), target, *read_only, None);
             if let MountDoc::Long { bind, .. } = &mut doc
                 && (*create_host_path || selinux.is_some())
             {
