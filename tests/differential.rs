@@ -521,6 +521,7 @@ fn depends_on(r: &mut Rng, services: &mut [Service]) {
                 service: to,
                 condition,
                 restart: r.chance(10),
+                required: true,
             });
         }
     }

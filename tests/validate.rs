@@ -532,3 +532,18 @@ fn fixed_addresses_need_a_subnet_that_holds_them_once() {
     ];
     assert_eq!(messages(&build(Some("172.28.0.0/16"), ok)), vec![]);
 }
+
+#[test]
+fn a_dependency_that_is_not_required_may_be_off_in_a_profile_but_must_exist() {
+    let mut dev = svc("dev_server");
+    dev.profiles = vec!["dev".into()];
+    let mut worker = svc("worker");
+    worker.depends_on = vec![dep("dev_server")];
+    let required = stack(vec![dev.clone(), worker.clone()]);
+    assert_eq!(messages(&required)[0].0, DefectClass::Conflict);
+    worker.depends_on[0].required = false;
+    assert_eq!(messages(&stack(vec![dev, worker.clone()])), vec![]);
+    // compose refuses an undefined one whatever `required` says
+    let m = messages(&stack(vec![worker]));
+    assert_eq!(m[0].0, DefectClass::UnknownService, "{m:?}");
+}

@@ -824,7 +824,7 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
         }
     }
     if !s.depends_on.is_empty() {
-        if s.depends_on.iter().all(|d| !d.restart) {
+        if s.depends_on.iter().all(|d| !d.restart && d.required) {
             let deps: Result<Vec<String>, Error> = s
                 .depends_on
                 .iter()
@@ -845,13 +845,14 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
             for (i, d) in s.depends_on.iter().enumerate() {
                 let _ = writeln!(
                     post,
-                    "{at}.depends_on.insert({i}, {} {{ service: {}::new({})?, condition: {}::{:?}, restart: {} }});",
+                    "{at}.depends_on.insert({i}, {} {{ service: {}::new({})?, condition: {}::{:?}, restart: {}, required: {} }});",
                     g.name("DependsOn"),
                     g.name("ServiceName"),
                     lit(d.service.as_str()),
                     g.name("Condition"),
                     d.condition,
-                    d.restart
+                    d.restart,
+                    d.required
                 );
             }
         }

@@ -463,6 +463,16 @@ fn apply_profiles(doc: &mut Value, profiles: &[String], vars: &Vars) -> Vec<(Str
     for (_, svc) in services.iter_mut() {
         if let Some(m) = svc.as_mapping_mut() {
             m.remove("profiles");
+            // a dependency that is not required is skipped when its service is off
+            if let Some(deps) = m.get_mut("depends_on").and_then(Value::as_mapping_mut) {
+                deps.retain(|name, d| {
+                    let off = disabled
+                        .iter()
+                        .any(|(n, _)| Some(n.as_str()) == name.as_str());
+                    let optional = d.get("required").and_then(Value::as_bool) == Some(false);
+                    !(off && optional)
+                });
+            }
         }
     }
     disabled

@@ -1081,7 +1081,12 @@ fn depends_on(d: &DependsDoc) -> Result<Vec<DependsOn>> {
                 Some("service_completed_successfully") => Condition::CompletedSuccessfully,
                 Some(other) => return Err(Error::invalid("depends_on.condition", other, "expected `service_started`, `service_healthy` or `service_completed_successfully`")),
             };
-            Ok(DependsOn { service: ServiceName::new(k.as_str())?, condition, restart: v.restart.unwrap_or(false) })
+            Ok(DependsOn {
+                service: ServiceName::new(k.as_str())?,
+                condition,
+                restart: v.restart.unwrap_or(false),
+                required: v.required.unwrap_or(true),
+            })
         }).collect(),
     }
 }

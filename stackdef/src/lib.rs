@@ -158,6 +158,7 @@ pub mod __private {
                 _ => crate::Condition::CompletedSuccessfully,
             },
             restart: false,
+            required: true,
         }
     }
 

@@ -364,7 +364,8 @@ fn profiles(out: &mut Vec<Diagnostic>, stack: &Stack, index: &HashMap<&str, u32>
                 continue;
             };
             let to = &stack.services[i as usize];
-            if !super::rules::profiles_cover(mask(s), mask(to)) {
+            // `required: false`: compose starts the service without it
+            if d.required && !super::rules::profiles_cover(mask(s), mask(to)) {
                 out.push(diag(
                     DefectClass::Conflict,
                     Defect::ProfileDependency {

@@ -379,6 +379,9 @@ pub struct DependsOn {
     pub condition: Condition,
     /// Restart this service when the dependency restarts (newer compose only).
     pub restart: bool,
+    /// Whether the dependency must run (`required: false`: compose only warns when it is not
+    /// started, e.g. when a profile that enables it is off).
+    pub required: bool,
 }
 
 impl DependsOn {
@@ -388,6 +391,7 @@ impl DependsOn {
             service,
             condition: Condition::Started,
             restart: false,
+            required: true,
         }
     }
 

@@ -236,6 +236,8 @@ pub(crate) struct DependDoc {
     pub condition: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -346,6 +346,7 @@ impl Emitter {
             service,
             condition,
             restart,
+            required,
         } in &s.depends_on
         {
             if *restart {
@@ -354,6 +355,7 @@ impl Emitter {
             let doc = DependDoc {
                 condition: Some(condition.as_str().into()),
                 restart: restart.then_some(true),
+                required: (!required).then_some(false),
             };
             entries.push((service.to_string(), doc));
         }

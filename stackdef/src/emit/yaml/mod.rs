@@ -157,7 +157,7 @@ fn yaml_err(e: serde_yaml::Error) -> Error {
         ),
         (
             "DependsDoc",
-            "`depends_on` is a list of service names or a mapping of names to `condition` and `restart` (stackdef does not model `required` yet)",
+            "`depends_on` is a list of service names or a mapping of names to `condition`, `restart` and `required`",
         ),
         (
             "MountDoc",
