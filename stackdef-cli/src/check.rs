@@ -190,17 +190,7 @@ pub fn check(project: &Project) -> Report {
             Some(stack.services.len())
         }
         Err(e) => {
-            let (at, message) = match &e {
-                Error::Invalid { field, .. } => (
-                    field
-                        .split('.')
-                        .map(|k| k.split_once('[').map_or(k, |(k, _)| k).to_owned())
-                        .filter(|k| !k.is_empty())
-                        .collect(),
-                    e.to_string(),
-                ),
-                other => (Vec::new(), other.to_string()),
-            };
+            let (at, message) = (e.location(), e.to_string());
             findings.push(Finding {
                 severity: Severity::Error,
                 rule: "cannot-read",
@@ -248,18 +238,11 @@ pub fn read_stack_lenient(
             Ok(stack) => return (Ok(stack), skipped),
             Err(e) => e,
         };
-        let Error::Invalid {
-            field,
-            value,
-            reason,
-        } = &err
-        else {
+        let Error::Invalid { value, reason, .. } = &err else {
             return (Err(err), skipped);
         };
-        let keys: Vec<&str> = field
-            .split('.')
-            .map(|k| k.split_once('[').map_or(k, |(k, _)| k))
-            .collect();
+        let owned = err.location();
+        let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
         // `services.NAME.field` with the key as the value: a key not modelled
         // an unmodelled key inside an entry (`build.cache_from`, `ports[].name`): only it goes
         if keys.len() >= 4 && keys[0] == "services" && keys.last() == Some(&value.as_str()) {

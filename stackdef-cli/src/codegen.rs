@@ -361,13 +361,8 @@ impl Gen {
                 if !*create_host_path {
                     m.push_str(".must_exist()");
                 }
-                if selinux.is_some() {
-                    // set by field, as a bind built any other way
-                    m = format!(
-                        "{{ let mut m = {m}; if let {mt}::Bind {{ selinux, .. }} = &mut m {{ *selinux = Some({}::{:?}); }} m }}",
-                        self.name("Selinux"),
-                        selinux.unwrap_or(stackdef::Selinux::Shared)
-                    );
+                if let Some(how) = selinux {
+                    let _ = write!(m, ".relabel({}::{how:?})", self.name("Selinux"));
                 }
                 m
             }

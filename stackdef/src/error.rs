@@ -51,6 +51,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// Where an [`Error::Invalid`] is in a compose document, as [`crate::Diagnostic::at`]:
+    /// the keys of its field (`services.web.ports[0]` → `services`, `web`, `ports`); empty for
+    /// the other kinds.
+    pub fn location(&self) -> Vec<String> {
+        match self {
+            Error::Invalid { field, .. } => crate::diagnostic::path_keys(field),
+            _ => Vec::new(),
+        }
+    }
+
     /// An [`Error::Invalid`] for `field`, quoting `value` safely (control characters escaped, long
     /// values cut).
     pub fn invalid(field: impl Into<String>, value: &str, reason: impl Into<String>) -> Self {

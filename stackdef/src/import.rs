@@ -926,7 +926,7 @@ fn mount(m: &MountDoc) -> Result<Mount> {
             }
             let target = plain("volumes", target)?;
             // a source read from a variable is a host path (`${DATA_DIR}/db`)
-            let mut m = if source.starts_with("${") {
+            let m = if source.starts_with("${") {
                 Mount::bind_var(interp("volumes", source)?, &target)?
             } else if source.starts_with(['.', '/', '~']) {
                 Mount::bind(&plain("volumes", source)?, &target)?
@@ -939,9 +939,10 @@ fn mount(m: &MountDoc) -> Result<Mount> {
             } else {
                 Mount::volume(VolumeName::new(source)?, &target)?
             };
-            if let Mount::Bind { selinux: z, .. } = &mut m {
-                *z = selinux;
-            }
+            let m = match selinux {
+                Some(how) => m.relabel(how),
+                None => m,
+            };
             Ok(if read_only { m.read_only() } else { m })
         }
         MountDoc::Long {
@@ -980,14 +981,14 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                     } else {
                         Mount::bind(&plain("volumes.source", src)?, &target)?
                     };
-                    let mut m = match bind.as_ref().and_then(|b| b.create_host_path) {
+                    let m = match bind.as_ref().and_then(|b| b.create_host_path) {
                         Some(true) => m,
                         _ => m.must_exist(),
                     };
-                    let z = match bind.as_ref().and_then(|b| b.selinux.as_deref()) {
-                        None => None,
-                        Some("z") => Some(Selinux::Shared),
-                        Some("Z") => Some(Selinux::Private),
+                    match bind.as_ref().and_then(|b| b.selinux.as_deref()) {
+                        None => m,
+                        Some("z") => m.relabel(Selinux::Shared),
+                        Some("Z") => m.relabel(Selinux::Private),
                         Some(other) => {
                             return Err(Error::invalid(
                                 "volumes.bind.selinux",
@@ -995,11 +996,7 @@ fn mount(m: &MountDoc) -> Result<Mount> {
                                 "expected `z` or `Z`",
                             ));
                         }
-                    };
-                    if let Mount::Bind { selinux, .. } = &mut m {
-                        *selinux = z;
                     }
-                    m
                 }
                 ("tmpfs", None) => {
                     let size = tmpfs.as_ref().and_then(|t| t.size.as_ref());

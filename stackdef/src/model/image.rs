@@ -5,7 +5,7 @@ use std::fmt;
 use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
-use crate::model::text::{Fallback, Part, Text};
+use crate::model::text::Text;
 
 /// A validated image reference: `[registry[:port]/]path[:tag][@digest]`, optionally with
 /// variables compose interpolates (`ghcr.io/acme/app:${APP_VERSION:-1.4}`).
@@ -82,15 +82,7 @@ impl Image {
         if let Some(lit) = text.as_literal() {
             return Self::parse_plain(&lit);
         }
-        let probe: String = text
-            .parts()
-            .iter()
-            .map(|p| match p {
-                Part::Lit(s) => s.clone(),
-                Part::Var(_, Fallback::Default(d) | Fallback::DefaultIfUnset(d)) => d.clone(),
-                Part::Var(k, _) => k.as_str().to_ascii_lowercase(),
-            })
-            .collect();
+        let probe = text.at_defaults();
         let mut image = Self::parse_plain(&probe).map_err(|e| match e {
             Error::Invalid { reason, .. } => Error::invalid(
                 "image",

@@ -214,22 +214,16 @@ impl Mount {
         if let Some(lit) = source.as_literal() {
             return Mount::bind(&lit, target);
         }
-        let probe: String = source
-            .parts()
-            .iter()
-            .enumerate()
-            .map(|(i, p)| match p {
-                crate::model::Part::Lit(s) => s.clone(),
-                crate::model::Part::Var(
-                    _,
-                    crate::model::Fallback::Default(d) | crate::model::Fallback::DefaultIfUnset(d),
-                ) => d.clone(),
-                crate::model::Part::Var(k, _) if i == 0 => {
-                    format!("./{}", k.as_str().to_ascii_lowercase())
-                }
-                crate::model::Part::Var(k, _) => k.as_str().to_ascii_lowercase(),
-            })
-            .collect();
+        // a leading variable without a default stands for a relative path
+        let probe = match source.parts().first() {
+            Some(crate::model::Part::Var(
+                _,
+                crate::model::Fallback::Default(_) | crate::model::Fallback::DefaultIfUnset(_),
+            ))
+            | Some(crate::model::Part::Lit(_))
+            | None => source.at_defaults(),
+            Some(crate::model::Part::Var(..)) => format!("./{}", source.at_defaults()),
+        };
         let mut m = Mount::bind(&probe, target)?;
         if let Mount::Bind { source_var, .. } = &mut m {
             *source_var = Some(source);
@@ -245,6 +239,14 @@ impl Mount {
         } = &mut self
         {
             *create_host_path = false;
+        }
+        self
+    }
+
+    /// For a bind mount: relabel the host path for SELinux (`:z` shared, `:Z` private).
+    pub fn relabel(mut self, how: Selinux) -> Self {
+        if let Mount::Bind { selinux, .. } = &mut self {
+            *selinux = Some(how);
         }
         self
     }

@@ -165,6 +165,20 @@ impl Text {
         Ok(text.then(rest))
     }
 
+    /// The text read with each variable at its default; one without a default (or with a
+    /// replacement or a required marker) reads as its name in lower case. What the rules check
+    /// for a typed value that reads variables (an image reference, a path).
+    pub fn at_defaults(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.clone(),
+                Part::Var(_, Fallback::Default(d) | Fallback::DefaultIfUnset(d)) => d.clone(),
+                Part::Var(k, _) => k.as_str().to_ascii_lowercase(),
+            })
+            .collect()
+    }
+
     /// The literal value when the text reads no variable.
     pub fn as_literal(&self) -> Option<String> {
         let mut out = String::new();
