@@ -12,6 +12,8 @@
 
 mod support;
 
+use support::rng::Rng;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
@@ -25,33 +27,6 @@ use stackdef::{
     SecretSource, Server, Service, ServiceName, ServiceNetwork, Source, Stack, Text, Tls, Volume,
     VolumeName, ZoneName,
 };
-
-/// A small deterministic generator (xorshift*), so a case is its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn word(&mut self, items: &[&'static str]) -> &'static str {
-        items[self.below(items.len())]
-    }
-    fn up_to(&mut self, n: usize) -> usize {
-        self.below(n + 1)
-    }
-}
 
 fn hostile(r: &mut Rng) -> String {
     if r.chance(20) {

@@ -7,30 +7,7 @@ use stackdef::{Error, ProjectName};
 
 /// Every fenced YAML block with a `services:` key in a reference guide beside the repository.
 fn guide_compose_files(guide: &str) -> Vec<String> {
-    let path = support::root().join("../shared/reference").join(guide);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the reference guides live in ../shared)",
-            path.display()
-        )
-    });
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        match (&mut current, line.trim_start()) {
-            (None, l) if l.starts_with("```yaml") || l.starts_with("```yml") => {
-                current = Some(String::new())
-            }
-            (Some(_), "```") => blocks.extend(current.take()),
-            (Some(b), _) => {
-                b.push_str(line);
-                b.push('\n');
-            }
-            _ => {}
-        }
-    }
-    blocks.retain(|b| b.lines().any(|l| l.starts_with("services:")));
-    blocks
+    support::guides::compose_blocks(&support::root().join("../shared/reference").join(guide))
 }
 
 fn import_round_trips(guide: &str) {

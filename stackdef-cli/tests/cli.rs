@@ -4,68 +4,16 @@
 //! why. Interpolation and `-f` overrides read as compose reads them (compared with
 //! `docker compose config --format json`).
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::{corpus, env_file, names, our_project, root, scratch};
 
-fn corpus(dir: &str) -> Vec<Vec<PathBuf>> {
-    let mut projects: Vec<Vec<PathBuf>> = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(root().join("tests/corpus").join(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            // a directory is one project: its files in name order, later ones overriding
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&e)
-                .unwrap()
-                .map(|x| x.unwrap().path())
-                .collect();
-            files.sort();
-            projects.push(files);
-        } else if e.extension().is_some_and(|x| x == "yml") {
-            projects.push(vec![e]);
-        }
-    }
-    projects
-}
-
-fn env_file() -> PathBuf {
-    root().join("tests/corpus/interpolation.env")
-}
-
-/// Docker Compose v2: the Go binary (`STACKDEF_COMPOSE_V2`, set by tools/test.sh). The venv's
-/// Python `docker-compose` wrapper exits 0 whatever compose says, so it is never used.
-fn compose_v2() -> PathBuf {
-    let p = std::env::var_os("STACKDEF_COMPOSE_V2").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("STACKDEF_COMPOSE_V2 is not set: run the tests through tools/test.sh, which installs compose v2")
-    });
-    assert!(p.is_file(), "{} is not a file", p.display());
-    p
-}
-
-/// compose v2's reading of a project: `Ok(json)` or `Err(what it said)`.
+/// compose v2's reading of a corpus project: `Ok(json)` or `Err(what it said)`.
 fn compose_config(files: &[PathBuf]) -> Result<serde_json::Value, String> {
-    let mut cmd = Command::new(compose_v2());
-    for f in files {
-        cmd.arg("-f").arg(f);
-    }
-    let out = cmd
-        .arg("--env-file")
-        .arg(env_file())
-        .args(["config", "--format", "json"])
-        .env_remove("COMPOSE_PROFILES")
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    support::compose_config(files, &env_file(), &[])
 }
 
 fn stackdef(args: &[&str], files: &[PathBuf]) -> Output {
@@ -107,14 +55,6 @@ fn rules(json: &serde_json::Value, severity: &str) -> Vec<String> {
         .filter(|f| f["severity"] == severity)
         .map(|f| f["rule"].as_str().unwrap().to_owned())
         .collect()
-}
-
-fn names(files: &[PathBuf]) -> String {
-    files
-        .iter()
-        .map(|f| f.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" + ")
 }
 
 #[test]
@@ -216,14 +156,7 @@ fn profiles_decide_which_services_are_checked() {
 
 /// The project as stackdef reads it, by the same code the binary runs.
 fn our_reading(files: &[PathBuf]) -> serde_json::Value {
-    let project = stackdef_cli::project::load(&stackdef_cli::project::Options {
-        files: files.to_vec(),
-        env_files: vec![env_file()],
-        no_process_env: true,
-        ..Default::default()
-    })
-    .unwrap();
-    serde_json::to_value(&project.doc).unwrap()
+    serde_json::to_value(&our_project(files, false).doc).unwrap()
 }
 
 /// A compose value as text; compose's `$$` and ours both mean one `$`.
@@ -348,9 +281,7 @@ fn help_and_version_go_to_stdout_and_errors_to_stderr() {
 
 #[test]
 fn graph_draws_a_compose_file_that_graphviz_renders() {
-    let dir = root().join("../target/test-scratch/cli-graph");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("cli-graph");
     let dot_tool = std::env::var_os("STACKDEF_DOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| "dot".into());
@@ -395,7 +326,6 @@ fn graph_draws_a_compose_file_that_graphviz_renders() {
     let bad = stackdef(&["graph"], &[root().join("tests/corpus/bad/cycle.yml")]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("dependency cycle"));
-    let _ = Path::new(&dir);
 }
 
 #[test]
@@ -434,9 +364,7 @@ fn keys_not_modelled_are_left_out_with_a_note_and_the_rest_is_checked() {
         "    depends_on: [vpn]\n",
         "    depends_on: [vpn]\n    ports:\n      - \"127.0.0.1:8080:8080\"\n",
     );
-    let dir = root().join("../target/test-scratch/cli-unmodelled");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("cli-unmodelled");
     let f = dir.join("namespace.yml");
     std::fs::write(&f, clash).unwrap();
     let (code, json) = check_json(&[f]);

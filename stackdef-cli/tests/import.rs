@@ -9,75 +9,21 @@
 //!    crate that depends on `stackdef` (all modules in one crate), and its `stack()` emits the
 //!    same compose file byte for byte.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use stackdef::emit::compose;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn workspace() -> PathBuf {
-    root().parent().unwrap().to_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = workspace().join("target/test-scratch").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Every fenced YAML block with a top-level `services:` in a reference guide.
-fn guide_blocks(guide: &str) -> Vec<String> {
-    let path = workspace().join("../shared/reference").join(guide);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the reference guides live in ../shared)",
-            path.display()
-        )
-    });
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        match (&mut current, line.trim_start()) {
-            (None, l) if l.starts_with("```yaml") || l.starts_with("```yml") => {
-                current = Some(String::new())
-            }
-            (Some(_), "```") => blocks.extend(current.take()),
-            (Some(b), _) => {
-                b.push_str(line);
-                b.push('\n');
-            }
-            _ => {}
-        }
-    }
-    blocks.retain(|b| b.lines().any(|l| l.starts_with("services:")));
-    blocks
-}
+use support::rng::Rng;
+use support::{env_file, names, our_project, scratch, workspace};
 
 /// The corpus: `(label, files)`; the guides' blocks are written into `dir` first.
 fn corpus(dir: &Path) -> Vec<(String, Vec<PathBuf>)> {
-    let mut out = Vec::new();
-    let good = root().join("tests/corpus/good");
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&good)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let mut out: Vec<(String, Vec<PathBuf>)> = support::corpus("good")
+        .into_iter()
+        .map(|files| (names(&files), files))
         .collect();
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&e)
-                .unwrap()
-                .map(|x| x.unwrap().path())
-                .collect();
-            files.sort();
-            out.push((e.display().to_string(), files));
-        } else {
-            out.push((e.display().to_string(), vec![e]));
-        }
-    }
     for f in [
         "deploy/prod-docker-compose.yml",
         "deploy/ai-scrum-master/docker-compose.prod.yml",
@@ -91,7 +37,11 @@ fn corpus(dir: &Path) -> Vec<(String, Vec<PathBuf>)> {
         "ai-scrum-master-deployment-guide.md",
         "ticket-tracking-deployment-blueprint.md",
     ] {
-        for (i, block) in guide_blocks(guide).into_iter().enumerate() {
+        let path = workspace().join("../shared/reference").join(guide);
+        for (i, block) in support::guides::compose_blocks(&path)
+            .into_iter()
+            .enumerate()
+        {
             let path = dir.join(format!("{}-{i}.yml", guide.trim_end_matches(".md")));
             std::fs::write(&path, block).unwrap();
             out.push((format!("{guide} block {i}"), vec![path]));
@@ -100,39 +50,21 @@ fn corpus(dir: &Path) -> Vec<(String, Vec<PathBuf>)> {
     out
 }
 
-fn compose_v2() -> PathBuf {
-    let p = std::env::var_os("STACKDEF_COMPOSE_V2").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("STACKDEF_COMPOSE_V2 is not set: run the tests through tools/test.sh, which installs compose v2")
-    });
-    assert!(p.is_file(), "{} is not a file", p.display());
-    p
-}
-
 /// compose v2's reading, without stackdef's own `x-stackdef-*` notes (the opt-out reasons
 /// the emitter records), which the input does not have, and without the empty `volume: {}`
 /// compose adds to a short-syntax volume mount (an empty set of options: no meaning); and
 /// `healthcheck: {disable: true}` reads as `test: ["NONE"]`, the one form compose hands the
 /// engine for both.
 fn compose_json(files: &[PathBuf], dir: &Path, env: &Path, project: &str) -> serde_json::Value {
-    let mut cmd = Command::new(compose_v2());
     // relative paths (build contexts, bind sources) resolve against the input's directory
-    cmd.arg("--project-directory").arg(dir);
-    for f in files {
-        cmd.arg("-f").arg(f);
-    }
-    let out = cmd
-        .arg("--env-file")
-        .arg(env)
-        .args(["-p", project, "config", "--format", "json"])
-        .env_remove("COMPOSE_PROFILES")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "compose v2 refuses {files:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let global = [
+        "--project-directory".as_ref(),
+        dir.as_os_str(),
+        "-p".as_ref(),
+        project.as_ref(),
+    ];
+    let mut json = support::compose_config(files, env, &global)
+        .unwrap_or_else(|e| panic!("compose v2 refuses {files:?}: {e}"));
     if let Some(services) = json["services"].as_object_mut() {
         for svc in services.values_mut() {
             if let Some(m) = svc.as_object_mut() {
@@ -161,19 +93,9 @@ fn compose_json(files: &[PathBuf], dir: &Path, env: &Path, project: &str) -> ser
     json
 }
 
-fn our_project(files: &[PathBuf]) -> stackdef_cli::project::Project {
-    stackdef_cli::project::load(&stackdef_cli::project::Options {
-        files: files.to_vec(),
-        no_process_env: true,
-        raw: true,
-        ..Default::default()
-    })
-    .unwrap()
-}
-
 /// An env file setting every variable the stack reads (and the corpus' own).
 fn env_for(stack: &stackdef::Stack, path: &Path) {
-    let mut text = std::fs::read_to_string(root().join("tests/corpus/interpolation.env")).unwrap();
+    let mut text = std::fs::read_to_string(env_file()).unwrap();
     for v in &stack.env {
         if !text
             .lines()
@@ -199,7 +121,7 @@ fn imported_files_read_as_compose_reads_them_and_their_rust_compiles_to_the_same
     let mut not_rust = Vec::new();
     let corpus = corpus(&dir);
     for (i, (label, files)) in corpus.iter().enumerate() {
-        let mut project = our_project(files);
+        let mut project = our_project(files, true);
         // a file without `name:` is named by the directory compose runs in; here, by its place
         if project.doc.get("name").is_none() {
             project.name = format!("imported_{i}");
@@ -353,28 +275,6 @@ fn run(cmd: &mut Command) -> (bool, String) {
     )
 }
 
-/// A small deterministic generator (xorshift64*): the random compose files are the same on
-/// every run; `STACKDEF_SEED` picks others.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
-
 /// One random compose file of the features stackdef models, every value in the forms compose
 /// accepts: variables in images, published ports and environment values (every interpolation
 /// form), short and long mounts, dependencies with conditions, healthchecks, container options.
@@ -386,13 +286,13 @@ fn random_compose(rng: &mut Rng, n: usize) -> String {
     for i in 0..services {
         let name = format!(
             "{}{i}",
-            rng.pick(&["web", "api", "db", "worker-", "cache_"])
+            rng.word(&["web", "api", "db", "worker-", "cache_"])
         );
         if i == 0 {
             first = name.clone();
         }
         out.push_str(&format!("  {name}:\n"));
-        let image = rng.pick(&[
+        let image = rng.word(&[
             "nginx:1.27-alpine",
             "postgres:16",
             "ghcr.io/acme/app:${APP_TAG:-1.2.3}",
@@ -416,7 +316,7 @@ fn random_compose(rng: &mut Rng, n: usize) -> String {
         if rng.chance(70) {
             out.push_str("    environment:\n");
             for k in 0..1 + rng.below(3) {
-                let value = rng.pick(&[
+                let value = rng.word(&[
                     "plain",
                     "${SET:-d}",
                     "${EMPTY:-d}",
@@ -451,7 +351,7 @@ fn random_compose(rng: &mut Rng, n: usize) -> String {
             }
         }
         if i > 0 && rng.chance(60) {
-            let cond = rng.pick(&[
+            let cond = rng.word(&[
                 "service_started",
                 "service_healthy",
                 "service_completed_successfully",
@@ -501,7 +401,7 @@ fn random_compose_files_read_as_compose_reads_them() {
         let text = random_compose(&mut rng, n);
         let input = dir.join(format!("r{n}.yml"));
         std::fs::write(&input, &text).unwrap();
-        let project = our_project(std::slice::from_ref(&input));
+        let project = our_project(std::slice::from_ref(&input), true);
         let stack = stackdef_cli::check::read_stack(&project)
             .unwrap_or_else(|e| panic!("r{n}.yml: {e}\n{text}"));
         let valid =

@@ -332,4 +332,6 @@ pub fn compose_lint_with(file: &Path, config: Option<&Path>) -> Vec<(String, Str
         .collect()
 }
 
+pub mod guides;
 pub mod nginx_parse;
+pub mod rng;
