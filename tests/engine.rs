@@ -811,3 +811,108 @@ fn an_official_image_needs_its_capabilities() {
         "{logs}"
     );
 }
+
+/// `network_mode: service:…` and configs against the real engine. `app` runs in `vpn`'s
+/// network stack, so its server answers on the port `vpn` publishes, and it serves the file a
+/// config with inline content put in place (with the `$` the compose file writes as `$$`).
+/// The refused twin gives `app` a port of its own, which `validate()` refuses and the engine
+/// refuses too, although compose's own reading accepts the file.
+#[test]
+fn a_service_in_another_network_stack_answers_on_its_ports() {
+    use stackdef::{
+        Command as Cmd, Config, ConfigMount, ConfigName, ConfigSource, Image, NetworkMode,
+        PortMapping, Service, ServiceName, Text,
+    };
+    let _one = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    engine_ready();
+    let image = || Image::parse("stackdef-app:bookworm").unwrap();
+    let args = |a: &[&str]| Cmd::Exec(a.iter().map(|s| Text::lit(*s)).collect());
+    let mut vpn = Service::builder()
+        .name(ServiceName::from_static("vpn"))
+        .source(image())
+        .build();
+    vpn.command = Some(args(&["sleep", "infinity"]));
+    vpn.ports = vec![
+        PortMapping::new(18090, 8000)
+            .unwrap()
+            .on("127.0.0.1".parse().unwrap()),
+    ];
+    let mut app = Service::builder()
+        .name(ServiceName::from_static("app"))
+        .source(image())
+        .build();
+    app.command = Some(args(&[
+        "python3",
+        "-m",
+        "http.server",
+        "8000",
+        "--directory",
+        "/srv",
+    ]));
+    app.network_mode = Some(NetworkMode::Service(ServiceName::from_static("vpn")));
+    let motd = ConfigName::new("motd").unwrap();
+    app.configs = vec![ConfigMount {
+        target: Some("/srv/motd.txt".into()),
+        ..ConfigMount::from(motd.clone())
+    }];
+    let mut twin = Stack::builder()
+        .name("netmode".parse().unwrap())
+        .services(vec![vpn, app])
+        .build();
+    twin.configs = vec![Config {
+        name: motd,
+        source: ConfigSource::Content("a month costs $5\n".into()),
+    }];
+    let mut refused = twin.clone();
+    refused.services[1].ports = vec![PortMapping::new(18091, 8000).unwrap()];
+    let err = format!("{:?}", stackdef::validate(&refused).unwrap_err());
+    assert!(
+        err.contains("`app` sets `network_mode: service:vpn` and `ports`"),
+        "{err}"
+    );
+
+    let work = support::scratch("engine-network-mode");
+    let yaml = stackdef::emit::compose::to_yaml(&stackdef::validate(&twin).unwrap()).unwrap();
+    assert!(yaml.contains("costs $$5"), "{yaml}");
+    std::fs::write(work.join("twin.yml"), &yaml).unwrap();
+    let with_port = yaml.replace(
+        "    network_mode: service:vpn\n",
+        "    network_mode: service:vpn\n    ports:\n    - 127.0.0.1:18091:8000\n",
+    );
+    assert_ne!(with_port, yaml);
+    std::fs::write(work.join("refused.yml"), with_port).unwrap();
+    std::fs::write(work.join(".env"), "").unwrap();
+    support::check_compose_v2(&work.join("refused.yml"), &work.join(".env"));
+    let d = Deployment::at(&work, "twin.yml", work.join(".env"), twin.clone());
+    d.first_up();
+    let mut body = String::new();
+    for _ in 0..20 {
+        use std::io::{Read, Write};
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", 18090)) {
+            let _ = write!(c, "GET /motd.txt HTTP/1.0\r\n\r\n");
+            body.clear();
+            let _ = c.read_to_string(&mut body);
+            if body.starts_with("HTTP/1.0 200") {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        body.starts_with("HTTP/1.0 200") && body.ends_with("\r\n\r\na month costs $5\n"),
+        "{body}"
+    );
+    drop(d);
+    let d = Deployment::at(&work, "refused.yml", work.join(".env"), twin);
+    let _ = d.compose(&["down", "-v", "--remove-orphans", "-t", "5"]);
+    let up = d.compose(&["up", "-d", "--wait", "--wait-timeout", "60"]);
+    let said = text(&up);
+    assert!(
+        !up.status.success(),
+        "the engine took ports in another's network stack"
+    );
+    assert!(
+        said.contains("conflicting options: port publishing and the container type network mode"),
+        "{said}"
+    );
+}

@@ -38,11 +38,11 @@ fn ai_scrum_master_guide_imports_without_loss() {
 #[test]
 fn unknown_fields_are_refused_and_extensions_kept() {
     let err = stackdef::import::parse(
-        "name: x\nservices:\n  a:\n    image: nginx\n    network_mode: host\n",
+        "name: x\nservices:\n  a:\n    image: nginx\n    privileged: true\n",
     )
     .unwrap_err();
     assert!(
-        matches!(&err, Error::Invalid { field, value, .. } if field == "services.a.field" && value == "network_mode"),
+        matches!(&err, Error::Invalid { field, value, .. } if field == "services.a.field" && value == "privileged"),
         "{err}"
     );
     let text = "name: x\nservices:\n  a:\n    image: nginx\n    x-owner: team\nx-common:\n  a: [1, true, null, 'no']\n";

@@ -547,3 +547,135 @@ fn a_dependency_that_is_not_required_may_be_off_in_a_profile_but_must_exist() {
     let m = messages(&stack(vec![worker]));
     assert_eq!(m[0].0, DefectClass::UnknownService, "{m:?}");
 }
+
+fn vpn_user(name: &str, mode: stackdef::NetworkMode) -> Service {
+    let mut s = svc(name);
+    s.network_mode = Some(mode);
+    s
+}
+
+#[test]
+fn links_and_a_shared_network_stack_are_references_and_dependencies() {
+    use stackdef::{Link, NetworkMode};
+    let mut a = vpn_user("a", NetworkMode::Service(ServiceName::from_static("vpm")));
+    a.links = vec![Link {
+        service: ServiceName::from_static("b"),
+        alias: Some("bee".into()),
+    }];
+    let mut b = svc("b");
+    b.links = vec![Link {
+        service: ServiceName::from_static("a"),
+        alias: None,
+    }];
+    let found = messages(&stack(vec![a, b, svc("vpn")]));
+    assert_eq!(
+        found,
+        vec![
+            (
+                DefectClass::UnknownService,
+                "`a` depends on unknown service `vpm`; did you mean `vpn`?".into()
+            ),
+            (
+                DefectClass::Cycle,
+                "dependency cycle: `a` → `b` → `a`; remove one of these dependencies".into()
+            ),
+            (
+                DefectClass::Conflict,
+                "`a` sets `network_mode: service:vpm` and `links`, which the engine refuses: links need the container's own network; reach the service by its name".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn another_network_stack_refuses_what_compose_and_the_engine_refuse() {
+    use stackdef::NetworkMode;
+    let mut a = vpn_user("a", NetworkMode::Service(ServiceName::from_static("vpn")));
+    a.networks = vec![NetworkName::from_static("back").into()];
+    a.ports = vec![PortMapping::new(8080, 80).unwrap()];
+    a.container.hostname = Some("a".into());
+    let mut h = vpn_user("h", NetworkMode::Host);
+    h.links = vec![stackdef::Link {
+        service: ServiceName::from_static("vpn"),
+        alias: None,
+    }];
+    // ports the engine discards take no part in the clash check (a warning says so)
+    h.ports = vec![PortMapping::new(9000, 9000).unwrap()];
+    let mut other = svc("other");
+    other.ports = vec![PortMapping::new(9000, 9000).unwrap()];
+    let mut s = stack(vec![a, h, svc("vpn"), other]);
+    s.networks = vec![stackdef::Network::new(NetworkName::from_static("back"))];
+    let found: Vec<String> = messages(&s).into_iter().map(|(_, m)| m).collect();
+    assert_eq!(found.len(), 4, "{found:#?}");
+    for (at, field) in [(0, "networks"), (1, "ports"), (2, "hostname")] {
+        assert!(
+            found[at].starts_with(&format!(
+                "`a` sets `network_mode: service:vpn` and `{field}`, which"
+            )),
+            "{found:#?}"
+        );
+    }
+    assert!(
+        found[3].starts_with("`h` sets `network_mode: host` and `links`, which the engine refuses"),
+        "{found:#?}"
+    );
+    let warned = stackdef::check::warnings(&s);
+    assert!(
+        warned.iter().any(|w| w
+            .message
+            .contains("`h` publishes ports but uses `network_mode: host`")),
+        "{warned:#?}"
+    );
+}
+
+#[test]
+fn configs_are_declared_once_and_mounted_where_a_path_is() {
+    use stackdef::{Config, ConfigMount, ConfigName, ConfigSource};
+    let mut a = svc("a");
+    a.configs = vec![
+        ConfigName::from_static("app").into(),
+        ConfigMount {
+            target: Some("etc/app.conf".into()),
+            mode: Some(0o10000),
+            ..ConfigName::from_static("ap").into()
+        },
+    ];
+    let mut s = stack(vec![a]);
+    let app = Config {
+        name: ConfigName::from_static("app"),
+        source: ConfigSource::Content("x = 1\n".into()),
+    };
+    s.configs = vec![app.clone(), app];
+    let found: Vec<String> = messages(&s).into_iter().map(|(_, m)| m).collect();
+    assert_eq!(
+        found,
+        [
+            "`a` uses unknown config `ap`; did you mean `app`?",
+            "invalid services.a.configs `etc/app.conf`: a config's target must be an absolute path in the container",
+            "invalid services.a.configs `10000`: permission bits go up to 07777",
+            "`the stack` lists config `app` twice; compose keeps only one of them, so keep one",
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_route_cannot_reach_a_service_on_another_network_stack() {
+    use stackdef::{NetworkMode, Placement, Proxy, Route, Server, Tls};
+    let app = vpn_user("app", NetworkMode::Service(ServiceName::from_static("vpn")));
+    let mut vpn = svc("vpn");
+    vpn.expose = vec![PortRange::new(8000, 8000).unwrap()];
+    let mut s = stack(vec![app, vpn]);
+    let mut proxy = Proxy::new("edge.conf", Placement::Host).unwrap();
+    let mut server = Server::new(vec!["a.example.com".parse().unwrap()], Tls::Off);
+    server.routes = vec![Route::proxy("/", ServiceName::from_static("app"), 8000).unwrap()];
+    proxy.servers = vec![server];
+    s.proxies = vec![proxy];
+    assert_eq!(
+        messages(&s),
+        vec![(
+            DefectClass::RouteTarget,
+            "route `/` targets `app`, which uses `network_mode: service:vpn` and so has no name on the proxy's network: route to `vpn`, whose network stack it shares".into()
+        )]
+    );
+}

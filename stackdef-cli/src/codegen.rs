@@ -18,8 +18,9 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use stackdef::{
-    Command, Condition, EnvType, Error, ExtValue, Fallback, HealthTest, Healthcheck, Mount, Part,
-    PortMapping, Protocol, Restart, SecretSource, Service, Source, Stack, Text,
+    Command, Condition, ConfigSource, EnvType, Error, ExtValue, Fallback, HealthTest, Healthcheck,
+    Mount, NetworkMode, Part, PortMapping, Protocol, Restart, SecretSource, Service, Source, Stack,
+    Text,
 };
 
 /// Rust's keywords that a raw identifier (`r#type`) can stand for.
@@ -182,6 +183,13 @@ impl Gen {
             })
             .collect();
         format!("vec![{}]", items.join(", "))
+    }
+
+    fn opt_string(&mut self, v: Option<&str>) -> String {
+        v.map_or_else(
+            || "None".to_owned(),
+            |v| format!("Some({}.to_owned())", lit(v)),
+        )
     }
 
     fn strings(&mut self, items: &[String]) -> String {
@@ -494,7 +502,7 @@ pub fn to_rust(stack: &Stack, file: &str) -> Result<String, Error> {
     {
         body.push_str(&l);
     }
-    top_level(&mut g, stack, &mut post);
+    top_level(&mut g, stack, &mut post)?;
     body.push_str("        services: {\n");
     for s in &stack.services {
         service(&mut g, s, &mut body, &mut post)?;
@@ -532,7 +540,7 @@ pub fn to_rust(stack: &Stack, file: &str) -> Result<String, Error> {
     Ok(out)
 }
 
-fn top_level(g: &mut Gen, stack: &Stack, post: &mut String) {
+fn top_level(g: &mut Gen, stack: &Stack, post: &mut String) -> Result<(), Error> {
     for (i, v) in stack.volumes.iter().enumerate() {
         let at = format!("    stack.volumes[{i}]");
         if let Some(d) = &v.driver {
@@ -585,6 +593,42 @@ fn top_level(g: &mut Gen, stack: &Stack, post: &mut String) {
         };
         let _ = writeln!(post, "    stack.secrets[{i}].source = {src};");
     }
+    if !stack.configs.is_empty() {
+        let configs: Vec<String> = stack
+            .configs
+            .iter()
+            .map(|c| {
+                let src = match &c.source {
+                    ConfigSource::File(f) => {
+                        format!("{}::File({}.to_owned())", g.name("ConfigSource"), lit(f))
+                    }
+                    ConfigSource::Environment(k) => format!(
+                        "{}::Environment({}::new({})?)",
+                        g.name("ConfigSource"),
+                        g.name("EnvKey"),
+                        lit(k.as_str())
+                    ),
+                    ConfigSource::Content(t) => {
+                        format!("{}::Content({}.to_owned())", g.name("ConfigSource"), lit(t))
+                    }
+                    _ => {
+                        return Err(Error::invalid(
+                            format!("configs.{}", c.name),
+                            c.name.as_str(),
+                            "stack! import does not write this config source yet",
+                        ));
+                    }
+                };
+                Ok(format!(
+                    "{} {{ name: {}::new({})?, source: {src} }}",
+                    g.name("Config"),
+                    g.name("ConfigName"),
+                    lit(c.name.as_str())
+                ))
+            })
+            .collect::<Result<_, Error>>()?;
+        let _ = writeln!(post, "    stack.configs = vec![{}];", configs.join(", "));
+    }
     if !stack.extensions.is_empty() {
         let _ = writeln!(
             post,
@@ -592,6 +636,7 @@ fn top_level(g: &mut Gen, stack: &Stack, post: &mut String) {
             g.extensions(&stack.extensions)
         );
     }
+    Ok(())
 }
 
 /// A service's container options: `ContainerOptions` is non-exhaustive, so a block sets the
@@ -781,6 +826,27 @@ fn service(g: &mut Gen, s: &Service, body: &mut String, post: &mut String) -> Re
         "    stack.service_mut({}).expect(\"declared above\")",
         lit(s.name.as_str())
     );
+    if !s.configs.is_empty() {
+        let configs: Vec<String> = s
+            .configs
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {{ source: {}::new({})?, target: {}, uid: {}, gid: {}, mode: {} }}",
+                    g.name("ConfigMount"),
+                    g.name("ConfigName"),
+                    lit(c.source.as_str()),
+                    g.opt_string(c.target.as_deref()),
+                    g.opt_string(c.uid.as_deref()),
+                    g.opt_string(c.gid.as_deref()),
+                    c.mode
+                        .map_or_else(|| "None".to_owned(), |m| format!("Some(0o{m:o})"))
+                )
+            })
+            .collect();
+        // after the macro, which checks references before the stack's configs are set
+        let _ = writeln!(post, "{at}.configs = vec![{}];", configs.join(", "));
+    }
     // ports: in the macro when every one has its syntax, else all of them after it (in order)
     let ports: Option<Vec<String>> = s.ports.iter().map(simple_port).collect();
     match ports {
@@ -1046,6 +1112,41 @@ fn other_fields(g: &mut Gen, bare: &str, s: &Service, b: &mut String) {
     }
     if let Some(d) = s.stop_grace_period {
         field("stop_grace_period", format!("Some({})", g.duration(d)));
+    }
+    if let Some(m) = &s.network_mode {
+        let e = match m {
+            NetworkMode::Service(x) => format!(
+                "{}::Service({}::new({})?)",
+                g.name("NetworkMode"),
+                g.name("ServiceName"),
+                lit(x.as_str())
+            ),
+            NetworkMode::Container(c) => format!(
+                "{}::Container({}.to_owned())",
+                g.name("NetworkMode"),
+                lit(c)
+            ),
+            NetworkMode::Host => format!("{}::Host", g.name("NetworkMode")),
+            NetworkMode::None => format!("{}::None", g.name("NetworkMode")),
+            _ => format!("{}::Bridge", g.name("NetworkMode")),
+        };
+        field("network_mode", e);
+    }
+    if !s.links.is_empty() {
+        let links: Vec<String> = s
+            .links
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {{ service: {}::new({})?, alias: {} }}",
+                    g.name("Link"),
+                    g.name("ServiceName"),
+                    lit(l.service.as_str()),
+                    g.opt_string(l.alias.as_deref())
+                )
+            })
+            .collect();
+        field("links", format!("vec![{}]", links.join(", ")));
     }
     if !s.extensions.is_empty() {
         field("extensions", g.extensions(&s.extensions));

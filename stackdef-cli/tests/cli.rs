@@ -352,22 +352,36 @@ fn keys_not_modelled_are_left_out_with_a_note_and_the_rest_is_checked() {
     assert_eq!(
         notes,
         [
-            "services.app.network_mode",
-            "services.app.configs",
-            "configs"
+            "services.vpn.privileged",
+            "services.app.dns",
+            "services.app.external_links"
         ],
         "{json:#}"
     );
-    // a service in another's network namespace: its own ports go with it, so no false clash
-    let mut clash = std::fs::read_to_string(&files[0]).unwrap();
-    clash = clash.replace(
-        "    depends_on: [vpn]\n",
-        "    depends_on: [vpn]\n    ports:\n      - \"127.0.0.1:8080:8080\"\n",
-    );
-    let dir = scratch("cli-unmodelled");
-    let f = dir.join("namespace.yml");
-    std::fs::write(&f, clash).unwrap();
-    let (code, json) = check_json(&[f]);
+}
+
+#[test]
+fn a_service_on_another_network_stack_may_not_publish_what_the_engine_refuses() {
+    let files = vec![root().join("tests/corpus/good/network-modes.yml")];
+    let (code, json) = check_json(&files);
     assert_eq!(rules(&json, "error"), Vec::<String>::new(), "{json:#}");
     assert_eq!(code, 0);
+    // ports in the VPN's network stack: compose's reading accepts them, the engine refuses
+    // ("conflicting options: port publishing and the container type network mode")
+    let text = std::fs::read_to_string(&files[0]).unwrap().replace(
+        "    depends_on: [vpn]\n",
+        "    depends_on: [vpn]\n    ports:\n      - \"127.0.0.1:8081:8081\"\n",
+    );
+    let dir = scratch("cli-network-mode");
+    let f = dir.join("network-modes.yml");
+    std::fs::write(&f, text).unwrap();
+    compose_config(std::slice::from_ref(&f)).expect("compose v2 reads the file");
+    let (code, json) = check_json(&[f]);
+    assert_eq!(rules(&json, "error"), ["conflict"], "{json:#}");
+    assert_eq!(code, 1);
+    let message = json["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`app` sets `network_mode: service:vpn` and `ports`"),
+        "{message}"
+    );
 }

@@ -4,20 +4,22 @@
 use std::net::IpAddr;
 
 use crate::emit::compose::doc::{
-    BuildDoc, DependsDoc, DeployDoc, DeviceDoc, File, HealthDoc, MountDoc, NetworkDoc, NetworksDoc,
-    OneOrMany, Ordered, Pairs, PortDoc, ResourcesDoc, SecretDoc, ServiceDoc, UlimitDoc, VolumeDoc,
+    BuildDoc, ConfigDoc, ConfigRefDoc, DependsDoc, DeployDoc, DeviceDoc, File, HealthDoc, MountDoc,
+    NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc, ResourcesDoc, Scalar, SecretDoc,
+    ServiceDoc, UlimitDoc, VolumeDoc,
 };
 use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::name::{
-    ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
+    ConfigName, ContainerName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName,
+    VolumeName,
 };
 use crate::model::{
-    Build, ByteSize, Command, Condition, ContainerOptions, Cpus, DependsOn, Deploy, Device,
-    EnvSpec, EnvVar, ExtValue, Fallback, Hardening, HealthTest, Healthcheck, Image, Logging, Mount,
-    Network, OptOut, Part, PortMapping, PortRange, Protocol, PullPolicy, Resources, Restart,
-    Secret, SecretSource, Selinux, Service, ServiceNetwork, Source, Stack, Subnet, Text, Ulimit,
-    Volume, no_control, parse_duration,
+    Build, ByteSize, Command, Condition, Config, ConfigMount, ConfigSource, ContainerOptions, Cpus,
+    DependsOn, Deploy, Device, EnvSpec, EnvVar, ExtValue, Fallback, Hardening, HealthTest,
+    Healthcheck, Image, Link, Logging, Mount, Network, NetworkMode, OptOut, Part, PortMapping,
+    PortRange, Protocol, PullPolicy, Resources, Restart, Secret, SecretSource, Selinux, Service,
+    ServiceNetwork, Source, Stack, Subnet, Text, Ulimit, Volume, no_control, parse_duration,
 };
 
 /// Reads a compose file that names its project (`name:`).
@@ -64,6 +66,11 @@ fn parse_inner(text: &str, fallback: Option<ProjectName>) -> Result<Stack> {
             .secrets
             .push(secret(key, doc).map_err(|e| e.at("secrets"))?);
     }
+    for (key, doc) in &file.configs.0 {
+        stack
+            .configs
+            .push(config(key, doc).map_err(|e| e.at("configs"))?);
+    }
     stack.env = declare_read_variables(&stack)?;
     Ok(stack)
 }
@@ -102,13 +109,9 @@ fn declare_read_variables(stack: &Stack) -> Result<Vec<EnvVar>> {
 /// Why stackdef refuses a compose key it knows but does not model, and what to write instead.
 fn unmodelled(key: &str) -> Option<&'static str> {
     Some(match key {
-        "network_mode" => {
-            "the service shares another network namespace (`host`, `service:…`, `container:…`), which the port and network rules cannot follow yet"
+        "external_links" => {
+            "it links containers outside the stack, which no rule can check: join them on a shared external network instead"
         }
-        "links" | "external_links" => {
-            "links are legacy: services reach each other by name on the stack's networks; drop it (`depends_on` orders start-up)"
-        }
-        "configs" => "configs are not modelled yet: mount the file with a read-only bind instead",
         "privileged" => {
             "a privileged container holds every capability and device, which stackdef's hardening has no opt-out for yet"
         }
@@ -210,6 +213,25 @@ fn plain(field: &str, s: &str) -> Result<String> {
     no_control(field, s)?;
     t.as_literal().ok_or_else(|| {
         Error::invalid(field, s, "variables are supported in environment values, commands, healthchecks and build args only")
+    })
+}
+
+/// The text of a file (a config's `content`): lines and tabs, no other control character.
+fn file_text(field: &str, s: &str) -> Result<String> {
+    let t = interp(field, s)?;
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(
+            field,
+            s,
+            "must not contain control characters other than newlines and tabs",
+        ));
+    }
+    t.as_literal().ok_or_else(|| {
+        Error::invalid(
+            field,
+            s,
+            "variables are not supported in a config's content yet",
+        )
     })
 }
 
@@ -430,6 +452,12 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
         .map(depends_on)
         .transpose()?
         .unwrap_or_default();
+    s.network_mode = d
+        .network_mode
+        .as_deref()
+        .map(|m| NetworkMode::parse(&plain("network_mode", m)?))
+        .transpose()?;
+    s.links = d.links.iter().map(|l| link(l)).collect::<Result<_>>()?;
     s.healthcheck = d.healthcheck.as_ref().map(healthcheck).transpose()?;
     s.restart = d.restart.as_deref().map(restart).transpose()?;
     s.deploy = d.deploy.as_ref().map(deploy).transpose()?;
@@ -496,10 +524,101 @@ fn import_service(key: &str, d: &ServiceDoc) -> Result<Service> {
         .iter()
         .map(SecretName::new)
         .collect::<Result<_>>()?;
+    s.configs = d.configs.iter().map(config_ref).collect::<Result<_>>()?;
     s.container = container(d)?;
     s.extensions = extensions(&format!("service `{key}`"), &d.extra)?;
     s.hardening = hardening(&mut s)?;
     Ok(s)
+}
+
+/// `service` or `service:alias`.
+fn link(l: &str) -> Result<Link> {
+    let l = plain("links", l)?;
+    let (service, alias) = match l.split_once(':') {
+        Some((s, a)) => (s, Some(a.to_owned())),
+        None => (l.as_str(), None),
+    };
+    Ok(Link {
+        service: ServiceName::new(service).map_err(|e| e.at("links"))?,
+        alias,
+    })
+}
+
+fn config_ref(c: &ConfigRefDoc) -> Result<ConfigMount> {
+    Ok(match c {
+        ConfigRefDoc::Short(name) => ConfigName::new(plain("configs", name)?)?.into(),
+        ConfigRefDoc::Long {
+            source,
+            target,
+            uid,
+            gid,
+            mode,
+            rest,
+        } => {
+            refuse_unmodelled("configs", rest)?;
+            let opt = |field: &str, v: &Option<Str>| {
+                v.as_deref()
+                    .map(|t| plain(&format!("configs.{field}"), t))
+                    .transpose()
+            };
+            ConfigMount {
+                source: ConfigName::new(plain("configs.source", source)?)?,
+                target: opt("target", target)?,
+                uid: opt("uid", uid)?,
+                gid: opt("gid", gid)?,
+                mode: mode.as_ref().map(file_mode).transpose()?,
+            }
+        }
+    })
+}
+
+/// A file mode: an octal string (`"0440"`) or a number. A number is taken as decimal, as YAML
+/// 1.2 reads it, which only some compose readers share: write modes as octal strings.
+fn file_mode(m: &Scalar) -> Result<u32> {
+    let bad = |why: &str| Error::invalid("configs.mode", &m.to_string(), why);
+    let bits = match m {
+        Scalar::Str(t) => {
+            let t = t.as_str();
+            let digits = t.strip_prefix("0o").unwrap_or(t);
+            u32::from_str_radix(digits, 8)
+                .map_err(|_| bad("expected octal permission bits (`\"0440\"`)"))?
+        }
+        Scalar::Int(n) => u32::try_from(*n).map_err(|_| bad("expected permission bits"))?,
+        _ => return Err(bad("expected octal permission bits (`\"0440\"`)")),
+    };
+    if bits > 0o7777 {
+        return Err(bad("permission bits go up to 07777"));
+    }
+    Ok(bits)
+}
+
+fn config(key: &str, d: &ConfigDoc) -> Result<Config> {
+    let name = ConfigName::new(key)?;
+    if d.external.is_some() || d.name.is_some() {
+        let field = if d.external.is_some() {
+            "external"
+        } else {
+            "name"
+        };
+        return Err(Error::invalid(
+            format!("{key}.{field}"),
+            key,
+            "configs created outside the stack are not modelled yet: declare its `file`, `environment` or `content`",
+        ));
+    }
+    let source = match (&d.file, &d.environment, &d.content) {
+        (Some(f), None, None) => ConfigSource::File(plain("file", f)?),
+        (None, Some(e), None) => ConfigSource::Environment(EnvKey::new(e.as_str())?),
+        (None, None, Some(c)) => ConfigSource::Content(file_text("content", c)?),
+        _ => {
+            return Err(Error::invalid(
+                "config",
+                key,
+                "a config needs exactly one of `file`, `environment` or `content`",
+            ));
+        }
+    };
+    Ok(Config { name, source })
 }
 
 fn pull_policy(p: &str) -> Result<PullPolicy> {

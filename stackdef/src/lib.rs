@@ -22,8 +22,8 @@ pub mod write;
 pub use check::{Diagnostic, Valid, validate};
 pub use error::{Error, Result};
 pub use model::name::{
-    ContainerName, EnvKey, MAX_NAME_LEN, NetworkName, ProjectName, SecretName, ServiceName,
-    VolumeName,
+    ConfigName, ContainerName, EnvKey, MAX_NAME_LEN, NetworkName, ProjectName, SecretName,
+    ServiceName, VolumeName,
 };
 pub use model::*;
 pub use recipes::wire::{CERTBOT, CERTBOT_WEBROOT, LETSENCRYPT};

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use super::rules::Defect;
 use super::{DefectClass, Diagnostic, diag};
 use crate::error::Error;
-use crate::model::{Action, ExtValue, Hardening, Mount, Service, Source, Stack};
+use crate::model::{Action, ExtValue, Hardening, Mount, NetworkMode, Service, Source, Stack};
 
 /// A field's value refused, with the same text [`Error::Invalid`] has.
 pub(super) fn invalid(out: &mut Vec<Diagnostic>, field: String, value: &str, reason: &str) {
@@ -398,6 +398,36 @@ fn top_level(out: &mut Vec<Diagnostic>, stack: &Stack) {
         "secret",
         stack.secrets.iter().map(|s| s.name.as_str()),
     );
+    once(
+        out,
+        place,
+        "config",
+        stack.configs.iter().map(|c| c.name.as_str()),
+    );
+    for c in &stack.configs {
+        let at = format!("configs.{}", c.name);
+        match &c.source {
+            crate::model::ConfigSource::Content(t)
+                if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') =>
+            {
+                invalid(
+                    out,
+                    at + ".content",
+                    t,
+                    "must not contain control characters other than newlines and tabs",
+                );
+            }
+            crate::model::ConfigSource::File(f) if f.is_empty() || control(f) => {
+                invalid(
+                    out,
+                    at + ".file",
+                    f,
+                    "must be a path without control characters",
+                );
+            }
+            _ => {}
+        }
+    }
     once(out, place, "variable", stack.env.iter().map(|v| v.name()));
     let mut external = |kind, name, option| {
         out.push(diag(
@@ -714,12 +744,115 @@ fn addresses(out: &mut Vec<Diagnostic>, stack: &Stack) {
     }
 }
 
+/// A service on another network stack (`network_mode`): the fields that stack makes
+/// meaningless, as compose (`networks`) and the engine (the rest, measured with `docker
+/// create`) refuse them; links, config mounts and the container named by `container:`.
+fn network_mode(out: &mut Vec<Diagnostic>, s: &Service) {
+    let at = |field: &str| format!("services.{}.{field}", s.name);
+    if let Some(mode) = &s.network_mode {
+        let written = mode.to_string();
+        let mut refuse = |field: &str, why: &str| {
+            out.push(diag(
+                DefectClass::Conflict,
+                Defect::NetworkMode {
+                    service: s.name.as_str(),
+                    mode: &written,
+                    field,
+                    why,
+                },
+            ));
+        };
+        if !s.networks.is_empty() {
+            refuse(
+                "networks",
+                "which compose refuses: a service joins networks or uses another network stack, not both; keep one",
+            );
+        }
+        let other = "which the engine refuses: the network stack belongs to another container; set it there, or drop it";
+        if mode.shares_namespace() {
+            for (field, set) in [
+                ("ports", !s.ports.is_empty()),
+                ("expose", !s.expose.is_empty()),
+                ("hostname", s.container.hostname.is_some()),
+                ("extra_hosts", !s.extra_hosts.is_empty()),
+            ] {
+                if set {
+                    refuse(field, other);
+                }
+            }
+        }
+        if !s.links.is_empty() && !matches!(mode, NetworkMode::Bridge) {
+            refuse(
+                "links",
+                "which the engine refuses: links need the container's own network; reach the service by its name",
+            );
+        }
+        if let NetworkMode::Container(c) = mode
+            && (c.is_empty()
+                || !c
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        {
+            invalid(
+                out,
+                at("network_mode"),
+                c,
+                "`container:` must name a container or give its ID",
+            );
+        }
+    }
+    for l in &s.links {
+        if let Some(a) = l.alias.as_deref().filter(|a| !dns_name(a)) {
+            invalid(
+                out,
+                at("links"),
+                a,
+                "a link alias must be a host name: letters, digits, `-`, `_` and `.`",
+            );
+        }
+    }
+    for c in &s.configs {
+        if let Some(t) = c
+            .target
+            .as_deref()
+            .filter(|t| !t.starts_with('/') || control(t))
+        {
+            invalid(
+                out,
+                at("configs"),
+                t,
+                "a config's target must be an absolute path in the container",
+            );
+        }
+        for id in [&c.uid, &c.gid].into_iter().flatten() {
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                invalid(out, at("configs"), id, "must be a numeric user or group ID");
+            }
+        }
+        if let Some(m) = c.mode.filter(|&m| m > 0o7777) {
+            invalid(
+                out,
+                at("configs"),
+                &format!("{m:o}"),
+                "permission bits go up to 07777",
+            );
+        }
+    }
+    once(
+        out,
+        s.name.as_str(),
+        "config",
+        s.configs.iter().map(|c| c.source.as_str()),
+    );
+}
+
 pub(crate) fn check(stack: &Stack, index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
     constructed(out, stack);
     addresses(out, stack);
     for s in &stack.services {
         free_text(out, s);
         container(out, s);
+        network_mode(out, s);
         names(out, s);
         hardening(out, s);
         lists(out, s);

@@ -103,14 +103,16 @@ fn references(
     let volumes: Vec<&str> = stack.volumes.iter().map(|v| v.name.as_str()).collect();
     let networks: Vec<&str> = stack.networks.iter().map(|n| n.name.as_str()).collect();
     let secrets: Vec<&str> = stack.secrets.iter().map(|s| s.name.as_str()).collect();
-    let sets: [HashSet<&str>; 3] =
-        [&volumes, &networks, &secrets].map(|v| v.iter().copied().collect());
+    let configs: Vec<&str> = stack.configs.iter().map(|c| c.name.as_str()).collect();
+    let sets: [HashSet<&str>; 4] =
+        [&volumes, &networks, &secrets, &configs].map(|v| v.iter().copied().collect());
     let mut unknown = |kind, class, from, name: &str, known: &[&str]| {
         let declared = match kind {
             RefKind::Service => index.contains_key(name),
             RefKind::Volume => sets[0].contains(name),
             RefKind::Network => sets[1].contains(name),
             RefKind::Secret => sets[2].contains(name),
+            RefKind::Config => sets[3].contains(name),
         };
         if !declared {
             let suggestion = rules::suggest(name, known);
@@ -127,12 +129,12 @@ fn references(
     };
     for s in &stack.services {
         let from = s.name.as_str();
-        for d in &s.depends_on {
+        for to in s.starts_after() {
             unknown(
                 RefKind::Service,
                 DefectClass::UnknownService,
                 from,
-                d.service.as_str(),
+                to.as_str(),
                 names,
             );
         }
@@ -165,6 +167,15 @@ fn references(
                 &secrets,
             );
         }
+        for c in &s.configs {
+            unknown(
+                RefKind::Config,
+                DefectClass::Undeclared,
+                from,
+                c.source.as_str(),
+                &configs,
+            );
+        }
     }
     for s in &stack.services {
         for d in s
@@ -191,7 +202,7 @@ fn references(
 pub fn port_uses(stack: &Stack) -> Vec<PortUse<'_>> {
     let mut uses = routes::host_proxy_ports(stack);
     let all = all_profiles(stack);
-    for s in &stack.services {
+    for s in stack.services.iter().filter(|s| !s.ports_discarded()) {
         let mask = rules::profile_mask(&all, s.profiles.iter().map(String::as_str));
         for p in &s.ports {
             if let Some(published) = p.published {
@@ -253,8 +264,8 @@ fn ports(stack: &Stack, out: &mut Vec<Diagnostic>) {
 fn cycle(stack: &Stack, names: &[&str], index: &HashMap<&str, u32>, out: &mut Vec<Diagnostic>) {
     let (mut from, mut to) = (Vec::new(), Vec::new());
     for (i, s) in stack.services.iter().enumerate() {
-        for d in &s.depends_on {
-            if let Some(&j) = index.get(d.service.as_str()) {
+        for d in s.starts_after() {
+            if let Some(&j) = index.get(d.as_str()) {
                 from.push(i as u32);
                 to.push(j);
             }
@@ -352,6 +363,27 @@ pub fn warnings(stack: &Stack) -> Vec<Diagnostic> {
         .collect();
     for s in &stack.services {
         let h = &s.hardening;
+        if s.ports_discarded() && !s.ports.is_empty() {
+            let at = vec![
+                "services".to_owned(),
+                s.name.as_str().to_owned(),
+                "ports".to_owned(),
+            ];
+            out.push(Diagnostic::new(
+                DefectClass::Conflict,
+                format!(
+                    "`{}` publishes ports but uses `network_mode: {}`, where the engine discards them: the container's ports are {}; remove `ports`",
+                    s.name,
+                    s.network_mode.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    if matches!(s.network_mode, Some(crate::model::NetworkMode::Host)) {
+                        "the host's own"
+                    } else {
+                        "on no network"
+                    }
+                ),
+                at,
+            ));
+        }
         let mut warn = |text: String| {
             let at = vec!["services".to_owned(), s.name.as_str().to_owned()];
             out.push(Diagnostic::new(DefectClass::Unexplained, text, at));

@@ -118,6 +118,20 @@ pub(crate) fn check(
                     out.push(diag(DefectClass::RouteTarget, d));
                     continue;
                 }
+                if let Some(mode) = &service.network_mode {
+                    let reach = match mode.service() {
+                        Some(owner) => format!("route to `{owner}`, whose network stack it shares"),
+                        None => "give it the stack's networks".to_owned(),
+                    };
+                    out.push(Diagnostic::new(
+                        DefectClass::RouteTarget,
+                        format!(
+                            "route `{path}` targets `{name}`, which uses `network_mode: {mode}` and so has no name on the proxy's network: {reach}"
+                        ),
+                        vec!["services".into(), name.into(), "network_mode".into()],
+                    ));
+                    continue;
+                }
                 let (targets, published) = tcp_ports(service);
                 let host = proxy.placement == Placement::Host;
                 let port = up.port.get();

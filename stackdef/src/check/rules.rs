@@ -18,6 +18,8 @@ pub enum RefKind {
     Network,
     /// A secret.
     Secret,
+    /// A config.
+    Config,
 }
 
 impl RefKind {
@@ -27,6 +29,7 @@ impl RefKind {
             RefKind::Volume => "volume",
             RefKind::Network => "network",
             RefKind::Secret => "secret",
+            RefKind::Config => "config",
         }
     }
     const fn verb(self) -> &'static str {
@@ -34,7 +37,7 @@ impl RefKind {
             RefKind::Service => "depends on",
             RefKind::Volume => "mounts",
             RefKind::Network => "joins",
-            RefKind::Secret => "uses",
+            RefKind::Secret | RefKind::Config => "uses",
         }
     }
     const fn declare_hint(self) -> &'static str {
@@ -43,6 +46,7 @@ impl RefKind {
             RefKind::Volume => "; declare it under `volumes`",
             RefKind::Network => "; declare it under `networks`",
             RefKind::Secret => "; declare it under `secrets`",
+            RefKind::Config => "; declare it under `configs`",
         }
     }
 }
@@ -215,6 +219,18 @@ pub enum Defect<'a> {
         /// A declared zone close to it.
         suggestion: Option<&'a str>,
     },
+    /// A service that uses another network stack (`network_mode`) and sets a field that
+    /// stack makes meaningless: compose or the engine refuses the pair.
+    NetworkMode {
+        /// The service.
+        service: &'a str,
+        /// Its `network_mode` as written (`host`, `service:vpn`).
+        mode: &'a str,
+        /// The field it cannot have (`networks`, `ports`, `links`, …).
+        field: &'a str,
+        /// Who refuses the pair and what to do.
+        why: &'a str,
+    },
     /// #6: a container name used twice.
     DuplicateContainerName {
         /// The container name.
@@ -240,6 +256,7 @@ impl Defect<'_> {
                     RefKind::Volume => "volumes",
                     RefKind::Network => "networks",
                     RefKind::Secret => "secrets",
+                    RefKind::Config => "configs",
                 };
                 keys(&["services", from, list, name])
             }
@@ -260,6 +277,7 @@ impl Defect<'_> {
                 keys(&["services", from, "depends_on", to])
             }
             Defect::DuplicateService { name } => keys(&["services", name]),
+            Defect::NetworkMode { service, field, .. } => keys(&["services", service, field]),
             Defect::UndeclaredEnv { service, name, .. } => keys(&["services", service, name]),
             Defect::Twice { place, what, name } if place != "the stack" => {
                 keys(&["services", place, what, name])
@@ -454,6 +472,20 @@ impl Defect<'_> {
                 m.push("`; an external ");
                 m.push(kind);
                 m.push(" is created elsewhere, so remove the option or the `external` flag");
+            }
+            Defect::NetworkMode {
+                service,
+                mode,
+                field,
+                why,
+            } => {
+                m.code(service);
+                m.push(" sets `network_mode: ");
+                m.push(mode);
+                m.push("` and `");
+                m.push(field);
+                m.push("`, ");
+                m.push(why);
             }
             Defect::DuplicateServer { host, port } => {
                 m.push("server ");

@@ -184,6 +184,17 @@ fn build(stack: &Stack) -> Graph {
                 g.edge(&from, &to, Some(label), Style::Depends);
             }
         }
+        let shared = s.network_mode.as_ref().and_then(|m| m.service());
+        for (to, label) in s
+            .links
+            .iter()
+            .map(|l| (&l.service, "link"))
+            .chain(shared.map(|x| (x, "network stack of")))
+        {
+            if let Some(to) = service_id(stack, to.as_str()) {
+                g.edge(&from, &to, Some(label.to_owned()), Style::Depends);
+            }
+        }
         for m in &s.mounts {
             if let Mount::Volume {
                 source,

@@ -20,11 +20,11 @@ pub use proxy::{host_name, uri_path};
 #[cfg(feature = "import")]
 pub(crate) use service::no_control;
 pub use service::{
-    Command, Condition, ContainerOptions, DependsOn, Deploy, Device, Hardening, HealthTest,
-    Healthcheck, Logging, Mount, OptOut, PortMapping, Protocol, PullPolicy, Resources, Restart,
-    Selinux, Service, ServiceNetwork, Ulimit,
+    Command, Condition, ConfigMount, ContainerOptions, DependsOn, Deploy, Device, Hardening,
+    HealthTest, Healthcheck, Link, Logging, Mount, NetworkMode, OptOut, PortMapping, Protocol,
+    PullPolicy, Resources, Restart, Selinux, Service, ServiceNetwork, Ulimit,
 };
-pub use stack::{Network, Secret, SecretSource, Stack, Subnet, Volume};
+pub use stack::{Config, ConfigSource, Network, Secret, SecretSource, Stack, Subnet, Volume};
 #[cfg(feature = "import")]
 pub(crate) use text::unique_entries;
 pub use text::{ExtValue, Fallback, Part, Text};

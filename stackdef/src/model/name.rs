@@ -181,6 +181,10 @@ name_type!(
     SecretName, Rule::Object, "secret name"
 );
 name_type!(
+    /// The name of a config declared under `configs:`.
+    ConfigName, Rule::Object, "config name"
+);
+name_type!(
     /// A Docker container name (`container_name:`).
     ContainerName, Rule::Container, "container name"
 );

@@ -7,7 +7,9 @@ use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
 use crate::model::image::Source;
-use crate::model::name::{ContainerName, EnvKey, NetworkName, SecretName, ServiceName, VolumeName};
+use crate::model::name::{
+    ConfigName, ContainerName, EnvKey, NetworkName, SecretName, ServiceName, VolumeName,
+};
 use crate::model::text::{ExtValue, Text};
 use crate::model::units::{ByteSize, Cpus, Port, PortRange};
 
@@ -588,6 +590,126 @@ impl ServiceNetwork {
     }
 }
 
+/// Whose network stack a service's container uses (`network_mode:`). Without one, the
+/// container joins the service's `networks` (the stack's default network when none).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NetworkMode {
+    /// The engine's default bridge network, outside the stack's networks.
+    Bridge,
+    /// The host's own network stack: the container's ports are the host's.
+    Host,
+    /// No network at all (a loopback interface only).
+    None,
+    /// The network stack of another service of the stack (`service:vpn`); compose starts that
+    /// service first.
+    Service(ServiceName),
+    /// The network stack of a container outside the stack, by name or ID (`container:x`).
+    Container(String),
+}
+
+impl NetworkMode {
+    /// Reads compose's notation: `bridge`, `host`, `none`, `service:NAME`, `container:NAME`.
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = |why: &str| Error::invalid("network_mode", s, why);
+        Ok(match s {
+            "bridge" => NetworkMode::Bridge,
+            "host" => NetworkMode::Host,
+            "none" => NetworkMode::None,
+            _ => match s.split_once(':') {
+                Some(("service", name)) => NetworkMode::Service(
+                    ServiceName::new(name)
+                        .map_err(|_| bad("`service:` must name a service of the stack"))?,
+                ),
+                Some(("container", name)) if !name.is_empty() => {
+                    if !name
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+                    {
+                        return Err(bad("`container:` must name a container or give its ID"));
+                    }
+                    NetworkMode::Container(name.to_owned())
+                }
+                _ => {
+                    return Err(bad(
+                        "expected `bridge`, `host`, `none`, `service:NAME` or `container:NAME`",
+                    ));
+                }
+            },
+        })
+    }
+
+    /// Whether the container lives in another container's network namespace, where the
+    /// engine refuses its own ports, host name, hosts entries and links.
+    pub fn shares_namespace(&self) -> bool {
+        matches!(self, NetworkMode::Service(_) | NetworkMode::Container(_))
+    }
+
+    /// The service whose namespace it joins, if any.
+    pub fn service(&self) -> Option<&ServiceName> {
+        match self {
+            NetworkMode::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkMode::Bridge => f.write_str("bridge"),
+            NetworkMode::Host => f.write_str("host"),
+            NetworkMode::None => f.write_str("none"),
+            NetworkMode::Service(s) => write!(f, "service:{s}"),
+            NetworkMode::Container(c) => write!(f, "container:{c}"),
+        }
+    }
+}
+
+/// A legacy link to another service (`links: [db, "db:database"]`): compose starts the linked
+/// service first and the container may reach it under the alias too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Link {
+    /// The linked service.
+    pub service: ServiceName,
+    /// Another host name for it in this container.
+    pub alias: Option<String>,
+}
+
+/// A config a service's container sees as a read-only file (`configs:` of a service).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConfigMount {
+    /// The config, declared under the stack's `configs`.
+    pub source: ConfigName,
+    /// Where the file appears; `None`: `/<source>`.
+    pub target: Option<String>,
+    /// The file's owner (numeric user ID).
+    pub uid: Option<String>,
+    /// The file's group (numeric group ID).
+    pub gid: Option<String>,
+    /// The file's permission bits (`0o440`).
+    pub mode: Option<u32>,
+}
+
+impl From<ConfigName> for ConfigMount {
+    fn from(source: ConfigName) -> Self {
+        ConfigMount {
+            source,
+            target: None,
+            uid: None,
+            gid: None,
+            mode: None,
+        }
+    }
+}
+
+impl ConfigMount {
+    /// Whether the entry says more than the config's name (compose's long form).
+    pub fn has_options(&self) -> bool {
+        self.target.is_some() || self.uid.is_some() || self.gid.is_some() || self.mode.is_some()
+    }
+}
+
 /// One service of a stack.
 #[derive(Debug, Clone, PartialEq, Builder)]
 #[builder(field_defaults(default))]
@@ -622,6 +744,11 @@ pub struct Service {
     pub mounts: Vec<Mount>,
     /// Networks (none: the stack's default network).
     pub networks: Vec<ServiceNetwork>,
+    /// Another network stack than the service's networks (`host`, `service:vpn`, …).
+    #[builder(setter(strip_option))]
+    pub network_mode: Option<NetworkMode>,
+    /// Legacy links to other services.
+    pub links: Vec<Link>,
     /// Dependencies.
     pub depends_on: Vec<DependsOn>,
     /// Healthcheck.
@@ -664,6 +791,8 @@ pub struct Service {
     pub stop_grace_period: Option<Duration>,
     /// Secrets mounted into the container.
     pub secrets: Vec<SecretName>,
+    /// Configs mounted into the container as read-only files.
+    pub configs: Vec<ConfigMount>,
     /// Settings of the container process and its kernel view (`hostname`, `stop_signal`,
     /// `shm_size`, `ulimits`, `sysctls`, `devices`, `tty`, …).
     pub container: ContainerOptions,
@@ -817,6 +946,25 @@ impl Service {
             .iter()
             .map(|p| (p.target.start().get(), p.target.end().get()))
             .collect()
+    }
+
+    /// The services compose starts before this one: its `depends_on`, its links and the
+    /// service whose network stack it shares, in that order.
+    pub fn starts_after(&self) -> impl Iterator<Item = &ServiceName> {
+        self.depends_on
+            .iter()
+            .map(|d| &d.service)
+            .chain(self.links.iter().map(|l| &l.service))
+            .chain(self.network_mode.as_ref().and_then(NetworkMode::service))
+    }
+
+    /// Whether the engine ignores the service's `ports` (`network_mode: host` or `none`): they
+    /// publish nothing, so they take no part in the clash check.
+    pub fn ports_discarded(&self) -> bool {
+        matches!(
+            self.network_mode,
+            Some(NetworkMode::Host | NetworkMode::None)
+        )
     }
 
     /// Whether the service has an enabled healthcheck.

@@ -7,7 +7,9 @@ use stackdef_macros::Builder;
 
 use crate::error::{Error, Result};
 use crate::model::env::EnvVar;
-use crate::model::name::{EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName};
+use crate::model::name::{
+    ConfigName, EnvKey, NetworkName, ProjectName, SecretName, ServiceName, VolumeName,
+};
 use crate::model::proxy::Proxy;
 use crate::model::service::Service;
 use crate::model::text::ExtValue;
@@ -153,6 +155,27 @@ pub struct Secret {
     pub source: SecretSource,
 }
 
+/// Where a config's content comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigSource {
+    /// A file on the host, relative to the compose file.
+    File(String),
+    /// An environment variable of the compose process.
+    Environment(EnvKey),
+    /// The content itself, written into the compose file.
+    Content(String),
+}
+
+/// A config declared by the stack: a file services mount read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// The key under `configs:`.
+    pub name: ConfigName,
+    /// Its content's source.
+    pub source: ConfigSource,
+}
+
 /// A whole stack: what one compose file describes.
 #[derive(Debug, Clone, PartialEq, Builder)]
 #[builder(field_defaults(default))]
@@ -168,6 +191,8 @@ pub struct Stack {
     pub volumes: Vec<Volume>,
     /// Declared secrets.
     pub secrets: Vec<Secret>,
+    /// Declared configs.
+    pub configs: Vec<Config>,
     /// Top-level `x-*` fields (each key must start with `x-`; the compose emitter refuses others).
     pub extensions: Vec<(String, ExtValue)>,
     /// nginx configurations (edge proxy, SPA servers); not part of the compose file.

@@ -119,6 +119,8 @@ pub(crate) struct File<S = Ordered<ServiceDoc>> {
     pub volumes: Ordered<Option<VolumeDoc>>,
     #[serde(default, skip_serializing_if = "Ordered::is_empty")]
     pub secrets: Ordered<SecretDoc>,
+    #[serde(default, skip_serializing_if = "Ordered::is_empty")]
+    pub configs: Ordered<ConfigDoc>,
     #[serde(flatten)]
     pub extra: Ordered<ExtValue>,
 }
@@ -340,7 +342,11 @@ pub(crate) struct ServiceDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<NetworksDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<DependsDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<HealthDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,6 +375,8 @@ pub(crate) struct ServiceDoc {
     pub stop_grace_period: Option<Str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Str>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ConfigRefDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -474,4 +482,41 @@ pub(crate) struct SecretDoc {
     pub file: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<Str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfigDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "import", derive(Deserialize))]
+#[serde(untagged)]
+pub(crate) enum ConfigRefDoc {
+    Short(Str),
+    Long {
+        source: Str,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<Str>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uid: Option<Str>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gid: Option<Str>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<Scalar>,
+        /// Keys stackdef does not model: refused on import.
+        #[serde(flatten, default, skip_serializing)]
+        rest: Ordered<ExtValue>,
+    },
 }

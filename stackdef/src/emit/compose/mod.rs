@@ -5,19 +5,19 @@ pub(crate) mod doc;
 use std::time::Duration;
 
 use doc::{
-    BindOpts, BuildDoc, DependDoc, DependsDoc, DeployDoc, DeviceDoc, File, HealthDoc, IpamDoc,
-    LoggingDoc, MountDoc, NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs, PortDoc,
-    ResourceSetDoc, ResourcesDoc, Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc, SubnetDoc,
-    TmpfsOpts, UlimitDoc, VolumeDoc,
+    BindOpts, BuildDoc, ConfigDoc, ConfigRefDoc, DependDoc, DependsDoc, DeployDoc, DeviceDoc, File,
+    HealthDoc, IpamDoc, LoggingDoc, MountDoc, NetworkDoc, NetworksDoc, OneOrMany, Ordered, Pairs,
+    PortDoc, ResourceSetDoc, ResourcesDoc, Scalar, SecretDoc, ServiceDoc, ServiceNetworkDoc,
+    SubnetDoc, TmpfsOpts, UlimitDoc, VolumeDoc,
 };
 
 use crate::check::Valid;
 use crate::emit::yaml::{self, Str};
 use crate::error::{Error, Result};
 use crate::model::{
-    Build, Command, DependsOn, Deploy, ExtValue, Hardening, HealthTest, Healthcheck, Mount,
-    Network, OptOut, PortMapping, Resources, Restart, Secret, SecretSource, Service, Source, Stack,
-    Ulimit, Volume, format_duration,
+    Build, Command, Config, ConfigMount, ConfigSource, DependsOn, Deploy, ExtValue, Hardening,
+    HealthTest, Healthcheck, Mount, Network, OptOut, PortMapping, Resources, Restart, Secret,
+    SecretSource, Service, Source, Stack, Ulimit, Volume, format_duration,
 };
 
 /// Which compose implementation the file is for.
@@ -182,6 +182,11 @@ impl Emitter {
             .iter()
             .map(|s| Ok((s.name.to_string(), self.secret(s)?)))
             .collect::<Result<Vec<_>>>()?;
+        let configs = stack
+            .configs
+            .iter()
+            .map(|c| Ok((c.name.to_string(), self.config(c)?)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(File {
             name: match self.options.target {
                 ComposeTarget::Spec => Some(str(&stack.name)),
@@ -196,6 +201,7 @@ impl Emitter {
             networks: Ordered(stack.networks.iter().map(network).collect()),
             volumes: Ordered(stack.volumes.iter().map(volume).collect()),
             secrets: Ordered(secrets),
+            configs: Ordered(configs),
             extra: ext(&stack.extensions),
         })
     }
@@ -244,7 +250,16 @@ impl Emitter {
             volumes: s.mounts.iter().map(mount).collect(),
             tmpfs: None,
             networks: networks(s),
+            network_mode: s.network_mode.as_ref().map(|m| esc(&m.to_string())),
             depends_on: self.depends_on(s)?,
+            links: s
+                .links
+                .iter()
+                .map(|l| match &l.alias {
+                    Some(a) => Str(format!("{}:{}", l.service, esc(a))),
+                    None => str(&l.service),
+                })
+                .collect(),
             healthcheck: match &s.healthcheck {
                 Some(h) => Some(self.healthcheck(s, h)?),
                 None => None,
@@ -333,6 +348,7 @@ impl Emitter {
                 .collect(),
             stop_grace_period: dur(|| at("stop_grace_period"), s.stop_grace_period)?,
             secrets: s.secrets.iter().map(str).collect(),
+            configs: s.configs.iter().map(config_ref).collect(),
             extra: ext(&with_opt_outs(s)),
         })
     }
@@ -406,6 +422,47 @@ impl Emitter {
                 }
             }
         })
+    }
+}
+
+fn config_ref(m: &ConfigMount) -> ConfigRefDoc {
+    if !m.has_options() {
+        return ConfigRefDoc::Short(str(&m.source));
+    }
+    ConfigRefDoc::Long {
+        source: str(&m.source),
+        target: m.target.as_deref().map(esc),
+        uid: m.uid.as_deref().map(esc),
+        gid: m.gid.as_deref().map(esc),
+        // octal in a string: YAML readers disagree on what `0440` means as a number
+        mode: m.mode.map(|b| Scalar::Str(Str(format!("0{b:o}")))),
+        rest: Ordered::default(),
+    }
+}
+
+impl Emitter {
+    fn config(&self, c: &Config) -> Result<ConfigDoc> {
+        let mut doc = ConfigDoc::default();
+        let newer = |key: &str| match self.options.target {
+            ComposeTarget::Spec => Ok(()),
+            ComposeTarget::DockerCompose1 => Err(Error::invalid(
+                format!("configs.{}.{key}", c.name),
+                c.name.as_str(),
+                "docker-compose 1.29 reads configs from files only",
+            )),
+        };
+        match &c.source {
+            ConfigSource::File(path) => doc.file = Some(esc(path)),
+            ConfigSource::Environment(var) => {
+                newer("environment")?;
+                doc.environment = Some(str(var));
+            }
+            ConfigSource::Content(text) => {
+                newer("content")?;
+                doc.content = Some(esc(text));
+            }
+        }
+        Ok(doc)
     }
 }
 
