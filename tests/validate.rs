@@ -679,3 +679,28 @@ fn a_route_cannot_reach_a_service_on_another_network_stack() {
         )]
     );
 }
+
+#[test]
+fn limits_outside_deploy_must_agree_with_deploy() {
+    use stackdef::{ByteSize, Cpus, Deploy, NetworkMode};
+    let mut a = svc("a");
+    a.container.mem_limit = Some(ByteSize::gib(1));
+    a.container.cpus = Some(Cpus::millis(500));
+    a.deploy = Some(Deploy::limited(Cpus::millis(500), ByteSize::mib(256)));
+    let mut b = vpn_user("b", NetworkMode::Service(ServiceName::from_static("a")));
+    b.container.dns = vec!["192.0.2.53".parse().unwrap()];
+    b.container.oom_score_adj = Some(2000);
+    let found: Vec<String> = messages(&stack(vec![a, b]))
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "invalid services.a.mem_limit `1g`: differs from `deploy.resources.limits.memory` (256m), which compose refuses; set one of them",
+            "invalid services.b.oom_score_adj `2000`: must be -1000 to 1000",
+            "`b` sets `network_mode: service:a` and `dns`, which the engine refuses: the network stack belongs to another container; set it there, or drop it",
+        ],
+        "{found:#?}"
+    );
+}

@@ -702,6 +702,47 @@ fn container(g: &mut Gen, c: &stackdef::ContainerOptions) -> String {
             .collect();
         set.push(format!("c.ulimits = vec![{}];", items.join(", ")));
     }
+    for (k, v) in [
+        ("dns_search", &c.dns_search),
+        ("dns_opt", &c.dns_opt),
+        ("group_add", &c.group_add),
+    ] {
+        if !v.is_empty() {
+            set.push(format!("c.{k} = {};", g.strings(v)));
+        }
+    }
+    if !c.dns.is_empty() {
+        let ips: Vec<String> = c.dns.iter().map(|ip| g.ip(*ip)).collect();
+        set.push(format!("c.dns = vec![{}];", ips.join(", ")));
+    }
+    if let Some(v) = text(&c.domainname) {
+        set.push(format!("c.domainname = {v};"));
+    }
+    if let Some(n) = c.oom_score_adj {
+        set.push(format!("c.oom_score_adj = Some({n});"));
+    }
+    for (k, v) in [
+        ("mem_limit", c.mem_limit),
+        ("mem_reservation", c.mem_reservation),
+    ] {
+        if let Some(b) = v {
+            set.push(format!(
+                "c.{k} = Some({}::bytes({}));",
+                g.name("ByteSize"),
+                b.as_bytes()
+            ));
+        }
+    }
+    if let Some(x) = c.cpus {
+        set.push(format!(
+            "c.cpus = Some({}::millis({}));",
+            g.name("Cpus"),
+            x.as_millis()
+        ));
+    }
+    if let Some(n) = c.cpu_shares {
+        set.push(format!("c.cpu_shares = Some({n});"));
+    }
     if !c.devices.is_empty() {
         let d = g.name("Device");
         let opt = |v: &Option<String>| text(v).unwrap_or_else(|| "None".into());

@@ -353,7 +353,7 @@ fn keys_not_modelled_are_left_out_with_a_note_and_the_rest_is_checked() {
         notes,
         [
             "services.vpn.privileged",
-            "services.app.dns",
+            "services.app.mac_address",
             "services.app.external_links"
         ],
         "{json:#}"

@@ -115,27 +115,26 @@ fn unmodelled(key: &str) -> Option<&'static str> {
         "privileged" => {
             "a privileged container holds every capability and device, which stackdef's hardening has no opt-out for yet"
         }
-        "mem_limit" | "memswap_limit" | "mem_reservation" | "cpus" | "cpu_shares" | "cpu_quota"
-        | "cpu_period" | "cpuset" => {
-            "write CPU and memory under `deploy.resources` (limits and reservations), which stackdef models"
-        }
         "extends" => "resolve it first: `docker compose config` writes the merged service",
         "include" => "resolve it first: `docker compose config` writes the included files merged",
         "volumes_from" => "mount the named volumes themselves, which stackdef checks",
-        "dns"
-        | "dns_search"
-        | "dns_opt"
-        | "domainname"
-        | "mac_address"
+        "mac_address"
+        | "memswap_limit"
+        | "mem_swappiness"
+        | "cpu_quota"
+        | "cpu_period"
+        | "cpuset"
+        | "cpu_count"
+        | "cpu_percent"
+        | "cpu_rt_runtime"
+        | "cpu_rt_period"
         | "pid"
         | "ipc"
         | "userns_mode"
         | "uts"
         | "cgroup"
         | "cgroup_parent"
-        | "group_add"
         | "oom_kill_disable"
-        | "oom_score_adj"
         | "gpus"
         | "storage_opt"
         | "blkio_config"
@@ -649,6 +648,67 @@ fn container(d: &ServiceDoc) -> Result<ContainerOptions> {
             .map(|s| ByteSize::parse("shm_size", &s.to_string()))
             .transpose()?,
         pids_limit: d.pids_limit,
+        dns: match &d.dns {
+            Some(v) => strings("dns", v)?
+                .iter()
+                .map(|ip| {
+                    ip.parse()
+                        .map_err(|_| Error::invalid("dns", ip, "a DNS server is an IP address"))
+                })
+                .collect::<Result<_>>()?,
+            None => Vec::new(),
+        },
+        dns_search: d
+            .dns_search
+            .as_ref()
+            .map(|v| strings("dns_search", v))
+            .transpose()?
+            .unwrap_or_default(),
+        dns_opt: d
+            .dns_opt
+            .iter()
+            .map(|o| plain("dns_opt", o))
+            .collect::<Result<_>>()?,
+        domainname: text("domainname", &d.domainname)?,
+        group_add: d
+            .group_add
+            .iter()
+            .map(|g| plain("group_add", &g.to_string()))
+            .collect::<Result<_>>()?,
+        oom_score_adj: d
+            .oom_score_adj
+            .map(|n| {
+                i32::try_from(n)
+                    .ok()
+                    .filter(|n| (-1000..=1000).contains(n))
+                    .ok_or_else(|| {
+                        Error::invalid("oom_score_adj", &n.to_string(), "must be -1000 to 1000")
+                    })
+            })
+            .transpose()?,
+        mem_limit: d
+            .mem_limit
+            .as_ref()
+            .map(|s| ByteSize::parse("mem_limit", &s.to_string()))
+            .transpose()?,
+        mem_reservation: d
+            .mem_reservation
+            .as_ref()
+            .map(|s| ByteSize::parse("mem_reservation", &s.to_string()))
+            .transpose()?,
+        cpus: d
+            .cpus
+            .as_ref()
+            .map(|c| Cpus::parse("cpus", &c.to_string()))
+            .transpose()?,
+        cpu_shares: d
+            .cpu_shares
+            .map(|n| {
+                u32::try_from(n).map_err(|_| {
+                    Error::invalid("cpu_shares", &n.to_string(), "must be a positive weight")
+                })
+            })
+            .transpose()?,
         stdin_open: d.stdin_open.unwrap_or(false),
         tty: d.tty.unwrap_or(false),
         pull_policy: d.pull_policy.as_deref().map(pull_policy).transpose()?,

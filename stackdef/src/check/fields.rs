@@ -564,6 +564,77 @@ fn token(s: &str) -> bool {
 fn container(out: &mut Vec<Diagnostic>, s: &Service) {
     let at = |field: &str| format!("services.{}.{field}", s.name);
     let c = &s.container;
+    for d in c.dns_search.iter().filter(|d| !dns_name(d)) {
+        invalid(out, at("dns_search"), d, "must be a domain name");
+    }
+    let option = |o: &str| {
+        !o.is_empty()
+            && o.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.'))
+    };
+    for o in c.dns_opt.iter().filter(|o| !option(o)) {
+        invalid(
+            out,
+            at("dns_opt"),
+            o,
+            "must be a resolver option such as `ndots:2`",
+        );
+    }
+    if let Some(d) = c.domainname.as_deref().filter(|d| !dns_name(d)) {
+        invalid(out, at("domainname"), d, "must be a domain name");
+    }
+    for g in c.group_add.iter().filter(|g| !option(g) || g.contains(':')) {
+        invalid(out, at("group_add"), g, "must be a group name or ID");
+    }
+    if let Some(n) = c.oom_score_adj.filter(|n| !(-1000..=1000).contains(n)) {
+        invalid(
+            out,
+            at("oom_score_adj"),
+            &n.to_string(),
+            "must be -1000 to 1000",
+        );
+    }
+    // compose refuses both forms with distinct values ("can't set distinct values on …")
+    let deploy = s.deploy.as_ref();
+    let limits = deploy.and_then(|d| d.limits.as_ref());
+    let reservations = deploy.and_then(|d| d.reservations.as_ref());
+    fn distinct<T: PartialEq + std::fmt::Display>(
+        a: Option<T>,
+        b: Option<T>,
+    ) -> Option<(String, String)> {
+        match (a, b) {
+            (Some(a), Some(b)) if a != b => Some((a.to_string(), b.to_string())),
+            _ => None,
+        }
+    }
+    for (field, pair, key) in [
+        (
+            "mem_limit",
+            distinct(c.mem_limit, limits.and_then(|l| l.memory)),
+            "limits.memory",
+        ),
+        (
+            "cpus",
+            distinct(c.cpus, limits.and_then(|l| l.cpus)),
+            "limits.cpus",
+        ),
+        (
+            "mem_reservation",
+            distinct(c.mem_reservation, reservations.and_then(|l| l.memory)),
+            "reservations.memory",
+        ),
+    ] {
+        if let Some((a, b)) = pair {
+            invalid(
+                out,
+                at(field),
+                &a,
+                &format!(
+                    "differs from `deploy.resources.{key}` ({b}), which compose refuses; set one of them"
+                ),
+            );
+        }
+    }
     if let Some(h) = c.hostname.as_deref().filter(|h| !dns_name(h)) {
         invalid(
             out,
@@ -775,6 +846,9 @@ fn network_mode(out: &mut Vec<Diagnostic>, s: &Service) {
                 ("expose", !s.expose.is_empty()),
                 ("hostname", s.container.hostname.is_some()),
                 ("extra_hosts", !s.extra_hosts.is_empty()),
+                ("dns", !s.container.dns.is_empty()),
+                ("dns_search", !s.container.dns_search.is_empty()),
+                ("dns_opt", !s.container.dns_opt.is_empty()),
             ] {
                 if set {
                     refuse(field, other);

@@ -397,7 +397,9 @@ pub fn warnings(stack: &Stack) -> Vec<Diagnostic> {
                 s.name
             ));
         }
-        let limited = s.deploy.as_ref().and_then(|d| d.limits.as_ref()).is_some();
+        let limited = s.deploy.as_ref().and_then(|d| d.limits.as_ref()).is_some()
+            || s.container.mem_limit.is_some()
+            || s.container.cpus.is_some();
         if !limited && h.no_resource_limits.is_none() {
             warn(format!(
                 "`{}` has no CPU or memory limit (`deploy: Deploy::limited(…)`); or give `hardening.no_resource_limits` a reason",

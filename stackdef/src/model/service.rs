@@ -557,6 +557,26 @@ pub struct ContainerOptions {
     pub ulimits: Vec<(String, Ulimit)>,
     /// Host devices mapped in.
     pub devices: Vec<Device>,
+    /// DNS servers the container asks instead of the engine's.
+    pub dns: Vec<IpAddr>,
+    /// DNS search domains.
+    pub dns_search: Vec<String>,
+    /// Resolver options (`ndots:2`, `use-vc`).
+    pub dns_opt: Vec<String>,
+    /// The container's NIS domain name.
+    pub domainname: Option<String>,
+    /// Extra groups of the container's user, by name or ID.
+    pub group_add: Vec<String>,
+    /// How willing the kernel is to kill it when memory runs out (-1000 to 1000).
+    pub oom_score_adj: Option<i32>,
+    /// Its memory limit outside `deploy` (`mem_limit`; must equal `deploy`'s when both are set).
+    pub mem_limit: Option<ByteSize>,
+    /// Its memory reservation outside `deploy` (`mem_reservation`).
+    pub mem_reservation: Option<ByteSize>,
+    /// Its CPU limit outside `deploy` (`cpus`; must equal `deploy`'s when both are set).
+    pub cpus: Option<Cpus>,
+    /// Its relative CPU weight (`cpu_shares`, default 1024).
+    pub cpu_shares: Option<u32>,
 }
 
 /// A network a service joins.

@@ -401,6 +401,26 @@ pub(crate) struct ServiceDoc {
     pub ulimits: Ordered<UlimitDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_search: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_opt: Vec<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domainname: Option<Str>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oom_score_adj: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mem_limit: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mem_reservation: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_shares: Option<i64>,
     #[serde(flatten)]
     pub extra: Ordered<ExtValue>,
 }

@@ -164,6 +164,12 @@ fn with_opt_outs(s: &Service) -> Vec<(String, ExtValue)> {
     fields
 }
 
+/// A list field, left out when empty.
+fn list(items: impl Iterator<Item = Str>) -> Option<OneOrMany> {
+    let items: Vec<Str> = items.collect();
+    (!items.is_empty()).then_some(OneOrMany::Many(items))
+}
+
 fn pairs(items: &[(String, String)]) -> Option<Pairs> {
     (!items.is_empty()).then(|| {
         Pairs::List(
@@ -346,6 +352,27 @@ impl Emitter {
                     DeviceDoc::Short(Str(short))
                 })
                 .collect(),
+            dns: list(s.container.dns.iter().map(|ip| Str(ip.to_string()))),
+            dns_search: list(s.container.dns_search.iter().map(|d| esc(d))),
+            dns_opt: s.container.dns_opt.iter().map(|o| esc(o)).collect(),
+            domainname: s.container.domainname.as_deref().map(esc),
+            group_add: s
+                .container
+                .group_add
+                .iter()
+                .map(|g| Scalar::Str(esc(g)))
+                .collect(),
+            oom_score_adj: s.container.oom_score_adj.map(i64::from),
+            mem_limit: s
+                .container
+                .mem_limit
+                .map(|b| Scalar::Str(Str(b.to_string()))),
+            mem_reservation: s
+                .container
+                .mem_reservation
+                .map(|b| Scalar::Str(Str(b.to_string()))),
+            cpus: s.container.cpus.map(|c| Scalar::Str(Str(c.to_string()))),
+            cpu_shares: s.container.cpu_shares.map(i64::from),
             stop_grace_period: dur(|| at("stop_grace_period"), s.stop_grace_period)?,
             secrets: s.secrets.iter().map(str).collect(),
             configs: s.configs.iter().map(config_ref).collect(),
