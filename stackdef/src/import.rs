@@ -1431,6 +1431,7 @@ fn volume(key: &str, d: &Option<VolumeDoc>) -> Result<Volume> {
             .collect::<Result<_>>()?,
         external: d.external.unwrap_or(false),
         real_name: d.name.as_deref().map(|v| plain("name", v)).transpose()?,
+        size: None,
     })
 }
 

@@ -335,3 +335,36 @@ pub fn compose_lint_with(file: &Path, config: Option<&Path>) -> Vec<(String, Str
 pub mod guides;
 pub mod nginx_parse;
 pub mod rng;
+
+/// The Kubernetes version the manifests are validated against.
+pub const KUBERNETES_VERSION: &str = "1.34.0";
+
+/// `kubernetes-validate --strict`'s verdict on a manifest file (every document in it): each
+/// object against the official schema of its kind, unknown fields refused.
+pub fn judge_kubernetes(file: &Path) -> Result<(), String> {
+    let tool = tool("STACKDEF_KUBERNETES_VALIDATE", "kubernetes-validate");
+    let (ok, out) = run(Command::new(tool)
+        .args(["--strict", "-k", KUBERNETES_VERSION])
+        .arg(file));
+    // it exits 0 on a document it has no schema for, warning so: that is no verdict
+    if ok && !out.contains("WARN") && !out.contains("ERROR") {
+        Ok(())
+    } else {
+        Err(out)
+    }
+}
+
+/// `kubectl kustomize DIR`: the objects a base or overlay builds, or why it does not build.
+pub fn kustomize(dir: &Path) -> Result<String, String> {
+    let tool = tool("STACKDEF_KUBECTL", "kubectl");
+    let out = Command::new(tool)
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run kubectl: {e}"));
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}

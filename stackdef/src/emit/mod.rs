@@ -15,5 +15,6 @@ pub(crate) fn header(stack: &Stack) -> String {
 pub mod compose;
 pub mod env;
 pub mod graph;
+pub mod kubernetes;
 pub mod nginx;
 pub(crate) mod yaml;

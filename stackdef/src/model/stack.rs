@@ -128,6 +128,10 @@ pub struct Volume {
     /// The actual volume name, when it differs from the key.
     #[builder(setter(strip_option, into))]
     pub real_name: Option<String>,
+    /// How much storage it needs: the size of its claim on a cluster ([`crate::emit::kubernetes`]
+    /// refuses a volume without one, rather than guess). Compose does not use it.
+    #[builder(setter(strip_option))]
+    pub size: Option<crate::model::ByteSize>,
 }
 
 impl Volume {

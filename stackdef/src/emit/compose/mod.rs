@@ -270,7 +270,7 @@ impl Emitter {
                 Some(h) => Some(self.healthcheck(s, h)?),
                 None => None,
             },
-            restart: s.restart.map(restart),
+            restart: s.restart.map(restart_word),
             deploy: s.deploy.as_ref().map(deploy),
             labels: pairs(&s.labels),
             logging: s.logging.as_ref().map(|l| LoggingDoc {
@@ -658,7 +658,7 @@ fn networks(s: &Service) -> Option<NetworksDoc> {
     )))
 }
 
-fn restart(r: Restart) -> Str {
+pub(crate) fn restart_word(r: Restart) -> Str {
     match r {
         Restart::No => "no".into(),
         Restart::Always => "always".into(),
