@@ -30,7 +30,9 @@ fn examples() -> Vec<(&'static str, Stack)> {
 }
 
 fn options() -> KubeOptions {
-    KubeOptions::new("registry.example.com/team", "1.0.0")
+    let mut o = KubeOptions::new("registry.example.com/team", "1.0.0");
+    o.gateway_class = Some("example-gateway-class".into());
+    o
 }
 
 /// Writes the base of `stack` into a scratch directory, with a stand-in for each file a
@@ -74,12 +76,26 @@ fn every_example_writes_a_base_the_real_tools_accept() {
         manifests.sort();
         assert!(manifests.len() > stack.services.len(), "{manifests:?}");
         for m in &manifests {
-            support::judge_kubernetes(m).unwrap_or_else(|e| panic!("{name}: {}: {e}", m.display()));
+            // Gateway API objects are custom resources: their own schemas judge them
+            if m.file_name().is_some_and(|f| f == "gateway.yaml") {
+                support::judge_gateway(m).unwrap_or_else(|e| panic!("{name}: {e}"));
+            } else {
+                support::judge_kubernetes(m)
+                    .unwrap_or_else(|e| panic!("{name}: {}: {e}", m.display()));
+            }
         }
         let built = support::kustomize(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (core, gateway): (Vec<&str>, Vec<&str>) = built
+            .split("\n---\n")
+            .partition(|d| !d.contains("apiVersion: gateway.networking.k8s.io/"));
         let out = dir.join("built.yml");
-        std::fs::write(&out, &built).unwrap();
+        std::fs::write(&out, core.join("\n---\n")).unwrap();
         support::judge_kubernetes(&out).unwrap_or_else(|e| panic!("{name}: built: {e}"));
+        if !gateway.is_empty() {
+            let out = dir.join("built-gateway.yml");
+            std::fs::write(&out, gateway.join("\n---\n")).unwrap();
+            support::judge_gateway(&out).unwrap_or_else(|e| panic!("{name}: built: {e}"));
+        }
         check_objects(name, &stack, &built);
     }
 }
@@ -112,6 +128,15 @@ fn check_objects(name: &str, stack: &Stack, built: &str) {
             );
         }
         kinds.push(kind);
+    }
+    if stack
+        .proxies
+        .iter()
+        .any(|p| p.placement == stackdef::Placement::Host)
+    {
+        for kind in ["Gateway", "HTTPRoute"] {
+            assert!(kinds.iter().any(|k| k == kind), "{name}: no {kind}");
+        }
     }
     for kind in ["Namespace", "ConfigMap", "NetworkPolicy", "Service"] {
         assert!(
@@ -172,6 +197,14 @@ fn the_kubernetes_judges_can_fail() {
     )
     .unwrap();
     assert!(support::kustomize(&dir).is_err());
+    let route = dir.join("route.yaml");
+    std::fs::write(
+        &route,
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web\nspec:\n  hostnames: [Bad_Host]\n  rules:\n  - matches:\n    - path: {type: Nope, value: /}\n",
+    )
+    .unwrap();
+    let err = support::judge_gateway(&route).unwrap_err();
+    assert!(err.contains("hostnames") && err.contains("type"), "{err}");
 }
 
 /// A readiness probe with the right argv: `CMD-SHELL` runs under `/bin/sh -c` with the

@@ -49,6 +49,18 @@ command -v kubectl >/dev/null 2>&1 || {
   command -v kubectl >/dev/null 2>&1 || { echo "error: kubectl is missing and could not be installed" >&2; exit 1; }
 }
 export STACKDEF_KUBECTL="$(command -v kubectl)"
+# the Gateway API CRD schemas, as an npm package that validates objects against them
+command -v node >/dev/null 2>&1 || {
+  [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  command -v node >/dev/null 2>&1 || { echo "error: node is missing and could not be installed" >&2; exit 1; }
+}
+gateway_models="$venv/npm/node_modules/@kubernetes-models/gateway-api/package.json"
+if ! grep -q '"version": "0.5.1"' "$gateway_models" 2>/dev/null; then
+  echo "installing @kubernetes-models/gateway-api into $venv/npm"
+  mkdir -p "$venv/npm"
+  (cd "$venv/npm" && npm install --silent --no-audit --no-fund --no-save @kubernetes-models/gateway-api@0.5.1 >/dev/null)
+fi
+export STACKDEF_GATEWAY_MODELS="$PWD/$venv/npm/node_modules"
 export STACKDEF_KUBERNETES_VALIDATE="$PWD/$venv/bin/kubernetes-validate"
 STACKDEF_COMPOSE_V2="$PWD/$(compose_v2)"
 export STACKDEF_COMPOSE_V2

@@ -368,3 +368,26 @@ pub fn kustomize(dir: &Path) -> Result<String, String> {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
+
+/// The Gateway API schemas' verdict (`@kubernetes-models/gateway-api`, run by node) on every
+/// Gateway API object in a manifest file.
+pub fn judge_gateway(file: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let objects: Vec<serde_json::Value> = text
+        .split("\n---\n")
+        .map(|d| serde_yaml::from_str::<serde_json::Value>(d).unwrap())
+        .filter(|o| {
+            o["apiVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("gateway.networking.k8s.io/"))
+        })
+        .collect();
+    let json = file.with_extension("gateway.json");
+    std::fs::write(&json, serde_json::to_string(&objects).unwrap()).unwrap();
+    let modules = tool("STACKDEF_GATEWAY_MODELS", "node_modules");
+    let (ok, out) = run(Command::new("node")
+        .env("NODE_PATH", &modules)
+        .arg(root().join("tests/support/gateway_validate.js"))
+        .arg(&json));
+    if ok { Ok(()) } else { Err(out) }
+}

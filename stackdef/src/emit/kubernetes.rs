@@ -46,6 +46,12 @@ pub struct KubeOptions {
     pub tag: String,
     /// The image of the init containers that wait for dependencies (it needs `nc`).
     pub wait_image: String,
+    /// The `GatewayClass` of the Gateway that takes the place of a proxy on the host (the
+    /// cluster's installed controller); required when the stack has one.
+    pub gateway_class: Option<String>,
+    /// Files the stack's binds name that are generated beside the compose file (a plan's
+    /// extra files, such as a database init script): each becomes part of its ConfigMap.
+    pub files: Vec<File>,
 }
 
 impl KubeOptions {
@@ -55,6 +61,8 @@ impl KubeOptions {
             registry: registry.into(),
             tag: tag.into(),
             wait_image: "busybox:1.36.1".into(),
+            gateway_class: None,
+            files: Vec::new(),
         }
     }
 }
@@ -62,7 +70,7 @@ impl KubeOptions {
 /// The kustomize base: one file per service, the namespace, the network policies, the env
 /// ConfigMap's source, the Secret's template and the translation report.
 pub fn render(stack: &Valid<'_>, options: &KubeOptions) -> Result<Vec<File>> {
-    Kube::new(stack, options)?.files()
+    Kube::new(stack, options)?.files(stack)
 }
 
 /// The longest name of an object kustomize suffixes with a content hash (`-` and 10 chars).
@@ -143,8 +151,11 @@ struct Kube<'a> {
     secrets: BTreeSet<&'a str>,
     plain: BTreeSet<&'a str>,
     report: Vec<Note>,
-    /// Files a read-only bind mounts, as (ConfigMap name, source path).
-    mounted_files: Vec<(String, String)>,
+    /// Files a read-only bind mounts: the ConfigMap's name, the file's name, and its content
+    /// when stackdef generates it (else the application's file, put beside by the user).
+    mounted_files: Vec<(String, String, Option<String>)>,
+    /// The generated files a bind may name: the proxies' nginx files and the options' files.
+    generated: Vec<File>,
 }
 
 impl<'a> Kube<'a> {
@@ -200,6 +211,7 @@ impl<'a> Kube<'a> {
             plain,
             report: Vec::new(),
             mounted_files: Vec::new(),
+            generated: Vec::new(),
         })
     }
 
@@ -233,7 +245,14 @@ impl<'a> Kube<'a> {
         m(e)
     }
 
-    fn files(mut self) -> Result<Vec<File>> {
+    fn files(mut self, valid: &Valid<'_>) -> Result<Vec<File>> {
+        for p in &self.stack.proxies {
+            if p.placement != Placement::Host {
+                let content = crate::emit::nginx::to_conf(valid, p)?;
+                self.generated.push(file(p.file.as_str(), content));
+            }
+        }
+        self.generated.extend(self.options.files.iter().cloned());
         let mut files = Vec::new();
         let mut resources = vec!["namespace.yaml".to_owned()];
         let level = self.pod_security();
@@ -271,12 +290,16 @@ impl<'a> Kube<'a> {
         let policies = self.policies();
         files.push(self.file("network-policies.yaml", &policies)?);
         resources.push("network-policies.yaml".into());
-        for p in &self.stack.proxies {
-            if p.placement == Placement::Host {
-                self.note(
-                    format!("proxy `{}` on the host", p.file),
-                    "not emitted: a cluster has no host to run it on; its routes need a Gateway (not written yet)",
-                );
+        let gateway = self.gateway()?;
+        if !gateway.is_empty() {
+            files.push(self.file("gateway.yaml", &gateway)?);
+            resources.push("gateway.yaml".into());
+        }
+        for (_, name, content) in &self.mounted_files {
+            if let Some(c) = content
+                && !files.iter().any(|f: &File| f.name == *name)
+            {
+                files.push(file(name, c.clone()));
             }
         }
         files.push(file("config.env", self.config_env()));
@@ -661,6 +684,21 @@ impl<'a> Kube<'a> {
         ]);
         self.cluster_notes(svc);
         let mut docs = vec![workload];
+        // the stack's own edge proxy keeps its exact nginx behaviour: its Service takes the
+        // public traffic its published ports took
+        let edge = svc.ports.iter().any(|p| p.published.is_some())
+            && self
+                .stack
+                .proxies
+                .iter()
+                .any(|p| matches!(&p.placement, Placement::Service(x) if *x == svc.name));
+        let service_type = if edge { "LoadBalancer" } else { "ClusterIP" };
+        if edge {
+            self.note(
+                format!("`{}`: the edge proxy", svc.name),
+                "runs its own nginx file (a ConfigMap) behind a `LoadBalancer` Service: every route keeps its nginx behaviour, upstreams resolve to the Services",
+            );
+        }
         if !ports.is_empty() {
             docs.push(m(vec![
                 ("apiVersion", s("v1")),
@@ -669,6 +707,7 @@ impl<'a> Kube<'a> {
                 (
                     "spec",
                     m(vec![
+                        ("type", s(service_type)),
                         ("selector", self.labels(&name)),
                         (
                             "ports",
@@ -1036,11 +1075,21 @@ impl<'a> Kube<'a> {
                         ("name", s(vol)),
                         ("configMap", m(vec![("name", s(map.clone()))])),
                     ]));
+                    let content = self
+                        .generated
+                        .iter()
+                        .find(|g| g.name == file)
+                        .map(|g| g.content.clone());
+                    let whose = if content.is_some() {
+                        "generated by stackdef and written into the base"
+                    } else {
+                        "the application's own file: put it beside kustomization.yaml"
+                    };
                     self.note(
                         format!("`{}`: file `{source}`", svc.name),
-                        format!("ConfigMap `{map}` (kustomize hashes its content into the name, so a change rolls the pods); put `{file}` beside kustomization.yaml"),
+                        format!("ConfigMap `{map}` (kustomize hashes its content into the name, so a change rolls the pods); {whose}"),
                     );
-                    self.mounted_files.push((map, file));
+                    self.mounted_files.push((map, file, content));
                 }
                 Mount::Bind { source, target, .. } => {
                     mounts.push(m(vec![
@@ -1219,8 +1268,15 @@ impl<'a> Kube<'a> {
                 ]));
             }
             let published = target.ports.iter().any(|p| p.published.is_some());
-            if published && !target.internal {
-                // what compose publishes on the host is reachable from outside the namespace
+            let gateway = self.stack.proxies.iter().any(|p| {
+                p.placement == Placement::Host
+                    && p.servers.iter().flat_map(|srv| &srv.routes).any(|r| {
+                        matches!(&r.action, crate::model::Action::Proxy(u) if u.service == target.name)
+                    })
+            });
+            if (published || gateway) && !target.internal {
+                // what compose publishes on the host, and what the Gateway (running in its
+                // controller's namespace) routes to, is reachable from outside the namespace
                 rules.push(m(vec![("ports", port_list(target))]));
             }
             if rules.is_empty() {
@@ -1264,6 +1320,283 @@ impl<'a> Kube<'a> {
                     })
                 })
         })
+    }
+
+    /// A proxy on the host becomes a Gateway API `Gateway` (a listener per server name and
+    /// scheme, TLS from the host's certificate Secret) and an `HTTPRoute` per server. What
+    /// Gateway API has no standard field for is named in the report.
+    fn gateway(&mut self) -> Result<Vec<ExtValue>> {
+        let host_proxies: Vec<&crate::model::Proxy> = self
+            .stack
+            .proxies
+            .iter()
+            .filter(|p| p.placement == Placement::Host)
+            .collect();
+        if host_proxies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let class = self.options.gateway_class.clone().ok_or_else(|| {
+            Error::invalid(
+                "gateway_class",
+                "",
+                "the stack has a proxy on the host, which becomes a Gateway: set `KubeOptions::gateway_class` to the cluster's GatewayClass",
+            )
+        })?;
+        let mut docs = Vec::new();
+        for (i, proxy) in host_proxies.into_iter().enumerate() {
+            let gw = if i == 0 {
+                "edge".to_owned()
+            } else {
+                format!("edge-{i}")
+            };
+            let mut listeners = Vec::new();
+            let mut routes = Vec::new();
+            for (k, srv) in proxy.servers.iter().enumerate() {
+                let Some(host) = srv.names.first().map(|h| h.as_str().to_owned()) else {
+                    self.note(
+                        format!("`{}`: catch-all server", proxy.file),
+                        "not emitted: a Gateway listener without a host name would take every name",
+                    );
+                    continue;
+                };
+                let tls = srv.tls != crate::model::Tls::Off;
+                let http = format!("http-{k}");
+                let https = format!("https-{k}");
+                listeners.push(m(vec![
+                    ("name", s(http.clone())),
+                    ("hostname", s(host.clone())),
+                    ("port", int(80)),
+                    ("protocol", s("HTTP")),
+                ]));
+                if tls {
+                    listeners.push(m(vec![
+                        ("name", s(https.clone())),
+                        ("hostname", s(host.clone())),
+                        ("port", int(443)),
+                        ("protocol", s("HTTPS")),
+                        (
+                            "tls",
+                            m(vec![
+                                ("mode", s("Terminate")),
+                                (
+                                    "certificateRefs",
+                                    l(vec![m(vec![
+                                        ("kind", s("Secret")),
+                                        ("name", s(tls_secret(&host))),
+                                    ])]),
+                                ),
+                            ]),
+                        ),
+                    ]));
+                }
+                let hostnames = l(srv.names.iter().map(|h| s(h.as_str())).collect());
+                let parent = |section: &str| {
+                    l(vec![m(vec![
+                        ("name", s(gw.clone())),
+                        ("sectionName", s(section)),
+                    ])])
+                };
+                let route_name =
+                    dns_label(&format!("{gw}-{host}")).unwrap_or_else(|| format!("{gw}-{k}"));
+                let rules = self.http_rules(proxy, srv, &host)?;
+                if tls {
+                    // plain HTTP answers with a redirect to HTTPS, as the nginx server does
+                    routes.push(self.http_route(
+                        &format!("{route_name}-redirect"),
+                        parent(&http),
+                        hostnames.clone(),
+                        vec![m(vec![(
+                            "filters",
+                            l(vec![m(vec![
+                                ("type", s("RequestRedirect")),
+                                (
+                                    "requestRedirect",
+                                    m(vec![("scheme", s("https")), ("statusCode", int(301))]),
+                                ),
+                            ])]),
+                        )])],
+                    ));
+                    routes.push(self.http_route(&route_name, parent(&https), hostnames, rules));
+                } else {
+                    routes.push(self.http_route(&route_name, parent(&http), hostnames, rules));
+                }
+                self.note(
+                    format!("`{}` server `{host}`", proxy.file),
+                    format!(
+                        "Gateway `{gw}` listener{} and HTTPRoute `{route_name}`",
+                        if tls {
+                            format!(
+                                "s `{http}` (redirect) and `{https}` (TLS Secret `{}`)",
+                                tls_secret(&host)
+                            )
+                        } else {
+                            format!(" `{http}`")
+                        }
+                    ),
+                );
+            }
+            docs.push(m(vec![
+                ("apiVersion", s("gateway.networking.k8s.io/v1")),
+                ("kind", s("Gateway")),
+                ("metadata", self.meta(&gw, None)),
+                (
+                    "spec",
+                    m(vec![
+                        ("gatewayClassName", s(class.clone())),
+                        ("listeners", l(listeners)),
+                    ]),
+                ),
+            ]));
+            docs.extend(routes);
+        }
+        Ok(docs)
+    }
+
+    fn http_route(
+        &self,
+        name: &str,
+        parents: ExtValue,
+        hostnames: ExtValue,
+        rules: Vec<ExtValue>,
+    ) -> ExtValue {
+        m(vec![
+            ("apiVersion", s("gateway.networking.k8s.io/v1")),
+            ("kind", s("HTTPRoute")),
+            ("metadata", self.meta(name, None)),
+            (
+                "spec",
+                m(vec![
+                    ("parentRefs", parents),
+                    ("hostnames", hostnames),
+                    ("rules", l(rules)),
+                ]),
+            ),
+        ])
+    }
+
+    fn http_rules(
+        &mut self,
+        proxy: &crate::model::Proxy,
+        srv: &crate::model::Server,
+        host: &str,
+    ) -> Result<Vec<ExtValue>> {
+        use crate::model::Action;
+        let mut rules = Vec::new();
+        for route in &srv.routes {
+            let path = route.path.as_str();
+            let at = format!("`{}` `{host}{path}`", proxy.file);
+            let matches = l(vec![m(vec![(
+                "path",
+                m(vec![
+                    ("type", s(if route.exact { "Exact" } else { "PathPrefix" })),
+                    ("value", s(path)),
+                ]),
+            )])]);
+            if route.rate_limit.is_some() {
+                self.note(
+                    format!("{at}: rate limit"),
+                    "**lost**: Gateway API has no standard rate limit; configure the controller's policy",
+                );
+            }
+            if route.client_max_body_size.is_some() {
+                self.note(
+                    format!("{at}: body size limit"),
+                    "**lost**: Gateway API has no standard body size limit; configure the controller's policy",
+                );
+            }
+            match &route.action {
+                Action::Proxy(up) => {
+                    let Some(target) = self.names.get(up.service.as_str()).cloned() else {
+                        continue;
+                    };
+                    let mut rule = vec![
+                        ("matches", matches),
+                        (
+                            "backendRefs",
+                            l(vec![m(vec![
+                                ("name", s(target)),
+                                ("port", int(up.port.get())),
+                            ])]),
+                        ),
+                    ];
+                    if let Some(t) = up.read_timeout {
+                        rule.push((
+                            "timeouts",
+                            m(vec![("backendRequest", s(format!("{}s", t.as_secs().max(1))))]),
+                        ));
+                    }
+                    if up.websocket {
+                        self.note(
+                            format!("{at}: websocket"),
+                            "the route as is: Gateway API controllers pass HTTP upgrades through",
+                        );
+                    }
+                    if !up.headers.is_empty() {
+                        self.note(
+                            format!("{at}: request headers"),
+                            "**lost**: they are nginx expressions a Gateway cannot evaluate",
+                        );
+                    }
+                    rules.push(m(rule));
+                }
+                Action::Redirect { status, to } if matches!(status, 301 | 302) => {
+                    let url = to.as_str();
+                    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+                    let (authority, full) = match rest.find('/') {
+                        Some(i) => (&rest[..i], &rest[i..]),
+                        None => (rest, "/"),
+                    };
+                    let (hostname, port) = match authority.rsplit_once(':') {
+                        Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.parse::<u16>().ok()),
+                        _ => (authority, None),
+                    };
+                    let mut redirect = vec![
+                        ("scheme", s(scheme)),
+                        ("hostname", s(hostname)),
+                        (
+                            "path",
+                            m(vec![
+                                ("type", s("ReplaceFullPath")),
+                                ("replaceFullPath", s(full)),
+                            ]),
+                        ),
+                    ];
+                    if let Some(p) = port {
+                        redirect.push(("port", int(p)));
+                    }
+                    redirect.push(("statusCode", int(*status)));
+                    rules.push(m(vec![
+                        ("matches", matches),
+                        (
+                            "filters",
+                            l(vec![m(vec![
+                                ("type", s("RequestRedirect")),
+                                ("requestRedirect", m(redirect)),
+                            ])]),
+                        ),
+                    ]));
+                }
+                Action::Redirect { status, .. } => self.note(
+                    format!("{at}: redirect {status}"),
+                    "**lost**: Gateway API redirects answer 301 or 302 only",
+                ),
+                Action::Respond { status, .. } => self.note(
+                    format!("{at}: fixed response {status}"),
+                    "**lost**: Gateway API has no fixed responses; serve it from a service",
+                ),
+                Action::Spa { .. } => self.note(
+                    format!("{at}: single-page app"),
+                    "**lost**: a Gateway serves no files; route to the frontend service, whose own nginx serves the app",
+                ),
+            }
+        }
+        if srv.csp.is_some() {
+            self.note(
+                format!("`{}` `{host}`: security headers", proxy.file),
+                "**lost**: the nginx file's response headers (CSP, HSTS, …) are not written as filters yet",
+            );
+        }
+        Ok(rules)
     }
 
     fn config_env(&self) -> String {
@@ -1312,7 +1645,7 @@ impl<'a> Kube<'a> {
             ("name", s(self.env_config())),
             ("envs", l(vec![s("config.env")])),
         ])];
-        for (name, file) in &self.mounted_files {
+        for (name, file, _) in &self.mounted_files {
             maps.push(m(vec![
                 ("name", s(name.clone())),
                 ("files", l(vec![s(file.clone())])),
