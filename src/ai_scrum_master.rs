@@ -7,8 +7,8 @@
 use crate::common::{by_tag, limits};
 use stackdef::recipes::{postgres, redis, spa};
 use stackdef::{
-    Build, Command, EnvSpec, EnvType, Error, Image, Mount, Network, NetworkName, PortMapping,
-    Proxy, Quoted, RateZone, Restart, Stack, Subnet, ZoneName,
+    Build, ByteSize, Command, EnvSpec, EnvType, Error, Image, Mount, Network, NetworkName,
+    PortMapping, Proxy, Quoted, RateZone, Restart, Stack, Subnet, ZoneName,
 };
 
 /// Production or development.
@@ -204,7 +204,15 @@ fn base(profile: Profile) -> Result<Stack, Error> {
         if let Some(n) = net {
             *n = Network { driver: Some("bridge".into()), subnet: Some(Subnet::parse("172.20.0.0/16")?), ..n.clone() };
         }
-        Ok(stack)
+        // what each named volume claims on a cluster (compose does not use it)
+        crate::common::sized(
+            stack,
+            &[
+                ("postgres_data", ByteSize::gib(10)),
+                ("redis_data", ByteSize::gib(1)),
+                ("backend_logs", ByteSize::gib(1)),
+            ],
+        )
     })
 }
 
@@ -214,6 +222,17 @@ fn edge_hardening() -> stackdef::Hardening {
         stackdef::OptOut::AllInterfaces,
         "the edge proxy serves the public on ports 80 and 443",
     )
+}
+
+/// A variant's Kubernetes base, in `dir`: the built images pushed to the team's registry.
+fn kubernetes(dir: &'static str) -> crate::cli::Kubernetes {
+    crate::cli::Kubernetes {
+        dir,
+        options: stackdef::emit::kubernetes::KubeOptions::new(
+            "registry.example.com/ai-scrum-master",
+            "1.0.0",
+        ),
+    }
 }
 
 /// Files of both variants, in one directory.
@@ -236,6 +255,7 @@ pub fn variants() -> Vec<crate::cli::Variant> {
                 dot: Some("stack.dot".into()),
                 extra: Vec::new(),
             },
+            kubernetes: Some(kubernetes("kubernetes/production")),
         },
         crate::cli::Variant {
             name: "ai-scrum-master (development)",
@@ -250,6 +270,7 @@ pub fn variants() -> Vec<crate::cli::Variant> {
                 dot: Some("stack.development.dot".into()),
                 extra: Vec::new(),
             },
+            kubernetes: Some(kubernetes("kubernetes/development")),
         },
     ]
 }

@@ -87,6 +87,18 @@ pub struct Variant {
     pub stack: fn() -> Result<Stack, Error>,
     /// Which files, under which names.
     pub plan: Plan,
+    /// The Kubernetes base it writes too, if any.
+    pub kubernetes: Option<Kubernetes>,
+}
+
+/// A Kubernetes base ([`stackdef::emit::kubernetes`]) a variant writes into a directory of
+/// its own under the output directory (kustomize reads a directory).
+#[derive(Debug)]
+pub struct Kubernetes {
+    /// The directory, relative to the output directory (`kubernetes`).
+    pub dir: &'static str,
+    /// How the manifests are written.
+    pub options: stackdef::emit::kubernetes::KubeOptions,
 }
 
 /// Runs an example: builds each variant's stack, then writes or checks its files in one
@@ -158,22 +170,37 @@ fn run_with(variants: &[Variant], args: &Args) -> Result<bool, Error> {
             files.push(f);
         }
     }
-    if args.check {
-        let drift = write::check_dir(&args.out, &files)?;
-        for d in &drift {
-            print!("{d}");
+    let mut outputs = vec![(args.out.clone(), files)];
+    for v in variants {
+        if let Some(k) = &v.kubernetes {
+            let stack = (v.stack)()?;
+            let base =
+                stackdef::emit::kubernetes::render(&stackdef::validate(&stack)?, &k.options)?;
+            outputs.push((args.out.join(k.dir), base));
         }
-        if drift.is_empty() {
-            println!("{} files up to date in {}", files.len(), args.out.display());
-        }
-        return Ok(drift.is_empty());
     }
-    for w in write::write_dir(&args.out, &files)? {
-        let state = match w.outcome {
-            Outcome::Written => "wrote",
-            Outcome::Unchanged => "unchanged",
-        };
-        println!("{state:>9} {} ({} bytes)", w.path.display(), w.bytes);
+    if args.check {
+        let mut clean = true;
+        for (dir, files) in &outputs {
+            let drift = write::check_dir(dir, files)?;
+            for d in &drift {
+                print!("{d}");
+            }
+            if drift.is_empty() {
+                println!("{} files up to date in {}", files.len(), dir.display());
+            }
+            clean &= drift.is_empty();
+        }
+        return Ok(clean);
+    }
+    for (dir, files) in &outputs {
+        for w in write::write_dir(dir, files)? {
+            let state = match w.outcome {
+                Outcome::Written => "wrote",
+                Outcome::Unchanged => "unchanged",
+            };
+            println!("{state:>9} {} ({} bytes)", w.path.display(), w.bytes);
+        }
     }
     Ok(true)
 }

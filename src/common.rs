@@ -13,3 +13,22 @@ pub fn by_tag() -> stackdef::Hardening {
 pub fn limits(cpus: u32, mib: u64) -> stackdef::Deploy {
     stackdef::Deploy::limited(stackdef::Cpus::millis(cpus), stackdef::ByteSize::mib(mib))
 }
+
+/// The stack with its named volumes' sizes declared: what each claims on a cluster
+/// ([`stackdef::Volume::size`]). A name the stack does not declare is an error.
+pub fn sized(
+    mut stack: stackdef::Stack,
+    sizes: &[(&str, stackdef::ByteSize)],
+) -> Result<stackdef::Stack, stackdef::Error> {
+    for (name, size) in sizes {
+        let volume = stack
+            .volumes
+            .iter_mut()
+            .find(|v| v.name.as_str() == *name)
+            .ok_or_else(|| {
+                stackdef::Error::invalid("volume size", name, "the stack declares no such volume")
+            })?;
+        volume.size = Some(*size);
+    }
+    Ok(stack)
+}

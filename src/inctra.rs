@@ -63,7 +63,7 @@ pub fn stack() -> Result<Stack, Error> {
     const DB: &str = "Database";
     const POOL: &str = "Connection pool";
     const AUTH: &str = "Authentication";
-    stackdef::stack! {
+    let stack = stackdef::stack! {
         name: inctra,
         env: {
             POSTGRES_DB => EnvSpec::new(DB, "Name of the application database")?.default("postgres"),
@@ -165,7 +165,9 @@ pub fn stack() -> Result<Stack, Error> {
                 },
             },
         ],
-    }
+    }?;
+    // what each named volume claims on a cluster (compose does not use it)
+    crate::common::sized(stack, &[("postgres_data", ByteSize::gib(10))])
 }
 
 /// The files inctra's deployment uses, named as the guide names them.
@@ -185,6 +187,18 @@ pub fn plan() -> Plan {
     }
 }
 
+/// The Kubernetes base: the built images pushed to the team's registry (an overlay's
+/// `images:` sets another), the host's nginx a Gateway of the cluster's NGINX controller.
+pub fn kubernetes() -> crate::cli::Kubernetes {
+    let mut options =
+        stackdef::emit::kubernetes::KubeOptions::new("registry.example.com/inctra", "1.0.0");
+    options.gateway_class = Some("nginx".into());
+    crate::cli::Kubernetes {
+        dir: "kubernetes",
+        options,
+    }
+}
+
 /// What `cargo run --example inctra` runs: writes (or checks) the deploy files.
 pub fn main() -> std::process::ExitCode {
     use crate::cli::{Variant, run};
@@ -194,6 +208,7 @@ pub fn main() -> std::process::ExitCode {
             name: "inctra",
             stack,
             plan: plan(),
+            kubernetes: Some(kubernetes()),
         }],
     )
 }

@@ -89,7 +89,7 @@ fn edge_settings() -> Result<Proxy, Error> {
 pub fn stack() -> Result<Stack, Error> {
     let secret_key =
         |what: &str| -> Result<EnvSpec, Error> { Ok(EnvSpec::new("Django", what)?.secret(50)) };
-    stackdef::stack! {
+    let stack = stackdef::stack! {
         name: ticket_tracking,
         env: {
             POSTGRES_USER => postgres::user_spec("tickets")?,
@@ -231,7 +231,16 @@ pub fn stack() -> Result<Stack, Error> {
                 },
             },
         ],
-    }
+    }?;
+    // what each named volume claims on a cluster (compose does not use it)
+    crate::common::sized(
+        stack,
+        &[
+            ("postgres_data", ByteSize::gib(20)),
+            ("rabbitmq_data", ByteSize::gib(5)),
+            ("media_files", ByteSize::gib(20)),
+        ],
+    )
 }
 
 /// The files, with the init script that creates the five databases.
@@ -249,10 +258,20 @@ pub fn variants() -> Result<Vec<crate::cli::Variant>, Error> {
         dot: Some("stack.dot".into()),
         extra: vec![postgres::init_databases("init-databases.sh", &DATABASES)?],
     };
+    // the base carries the init script the database mounts
+    let mut options = stackdef::emit::kubernetes::KubeOptions::new(
+        "registry.example.com/ticket-tracking",
+        "1.0.0",
+    );
+    options.files = plan.extra.clone();
     Ok(vec![crate::cli::Variant {
         name: "ticket-tracking",
         stack,
         plan,
+        kubernetes: Some(crate::cli::Kubernetes {
+            dir: "kubernetes",
+            options,
+        }),
     }])
 }
 

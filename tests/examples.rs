@@ -22,6 +22,7 @@ fn examples() -> Vec<(&'static str, Vec<Variant>)> {
                 name: "inctra",
                 stack: inctra::stack,
                 plan: inctra::plan(),
+                kubernetes: Some(inctra::kubernetes()),
             }],
         ),
         ("ai-scrum-master", ai_scrum_master::variants()),

@@ -9,21 +9,39 @@ mod support;
 use stackdef::emit::kubernetes::{self, KubeOptions};
 use stackdef::{ByteSize, Stack};
 
-fn examples() -> Vec<(&'static str, Stack)> {
-    let mut out = vec![
-        ("inctra", stackdef_examples::inctra::stack().unwrap()),
+/// Every variant of the examples that writes a Kubernetes base: its name, stack, options and
+/// the committed directory.
+fn examples() -> Vec<(String, Stack, KubeOptions, std::path::PathBuf)> {
+    use stackdef_examples::{ai_scrum_master, inctra, ticket_tracking};
+    let groups = [
         (
-            "ai-scrum-master",
-            stackdef_examples::ai_scrum_master::production().unwrap(),
+            "deploy",
+            vec![stackdef_examples::cli::Variant {
+                name: "inctra",
+                stack: inctra::stack,
+                plan: inctra::plan(),
+                kubernetes: Some(inctra::kubernetes()),
+            }],
         ),
+        ("deploy/ai-scrum-master", ai_scrum_master::variants()),
         (
-            "ticket-tracking",
-            stackdef_examples::ticket_tracking::stack().unwrap(),
+            "deploy/ticket-tracking",
+            ticket_tracking::variants().unwrap(),
         ),
     ];
-    for (_, stack) in &mut out {
-        for v in &mut stack.volumes {
-            v.size = Some(ByteSize::gib(10));
+    let mut out = Vec::new();
+    for (dir, variants) in groups {
+        for v in variants {
+            let k = v
+                .kubernetes
+                .expect("every example writes a Kubernetes base");
+            let committed = support::root().join(dir).join(k.dir);
+            out.push((
+                v.name.to_owned(),
+                (v.stack)().unwrap(),
+                k.options,
+                committed,
+            ));
         }
     }
     out
@@ -35,17 +53,33 @@ fn options() -> KubeOptions {
     o
 }
 
-/// Writes the base of `stack` into a scratch directory, with a stand-in for each file a
-/// read-only bind mounts (the application's own files, which the base expects beside it).
-fn base(name: &str, stack: &Stack) -> std::path::PathBuf {
-    let dir = support::scratch(&format!("kubernetes-{name}"));
-    let files = kubernetes::render(&stackdef::validate(stack).unwrap(), &options()).unwrap();
+/// Writes the base into a scratch directory, with a stand-in for each application file a
+/// read-only bind mounts (which the base expects beside it), after checking that the committed
+/// base is what the stack writes.
+fn base(
+    name: &str,
+    stack: &Stack,
+    options: &KubeOptions,
+    committed: &std::path::Path,
+) -> std::path::PathBuf {
+    let dir = support::scratch(&format!("kubernetes-{}", name.replace([' ', '(', ')'], "")));
+    let files = kubernetes::render(&stackdef::validate(stack).unwrap(), options).unwrap();
+    let drift = stackdef::write::check_dir(committed, &files).unwrap();
+    assert!(
+        drift.is_empty(),
+        "{name}: {} differs from what the stack writes (run the example): {}",
+        committed.display(),
+        drift.iter().map(ToString::to_string).collect::<String>()
+    );
     stackdef::write::write_dir(&dir, &files).unwrap();
     let kustomization = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
     let doc: serde_yaml::Value = serde_yaml::from_str(&kustomization).unwrap();
     for generator in doc["configMapGenerator"].as_sequence().unwrap() {
         for file in generator["files"].as_sequence().into_iter().flatten() {
-            std::fs::write(dir.join(file.as_str().unwrap()), "stand-in\n").unwrap();
+            let path = dir.join(file.as_str().unwrap());
+            if !path.exists() {
+                std::fs::write(path, "stand-in\n").unwrap();
+            }
         }
     }
     dir
@@ -62,8 +96,15 @@ fn dns_label(s: &str) -> bool {
 
 #[test]
 fn every_example_writes_a_base_the_real_tools_accept() {
-    for (name, stack) in examples() {
-        let dir = base(name, &stack);
+    let examples = examples();
+    assert_eq!(
+        examples.len(),
+        4,
+        "inctra, ai-scrum-master (2 variants), ticket-tracking"
+    );
+    for (name, stack, options, committed) in examples {
+        let name = name.as_str();
+        let dir = base(name, &stack, &options, &committed);
         let mut manifests = Vec::new();
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
@@ -212,8 +253,7 @@ fn the_kubernetes_judges_can_fail() {
 /// `start_period` becomes a startup probe.
 #[test]
 fn healthchecks_become_readiness_and_startup_probes() {
-    let stack = stackdef_examples::inctra::stack().unwrap();
-    let mut stack = stack;
+    let mut stack = stackdef_examples::inctra::stack().unwrap();
     stack.volumes[0].size = Some(ByteSize::gib(5));
     let files = kubernetes::render(&stackdef::validate(&stack).unwrap(), &options()).unwrap();
     let pg = &files
