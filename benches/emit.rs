@@ -28,6 +28,25 @@ fn validate_and_compose(bencher: divan::Bencher, n: usize) {
     });
 }
 
+/// validate + the Kubernetes base of the same stack (issue: within 1.5× of compose alone).
+#[divan::bench(args = [1_000, 10_000], sample_count = 20)]
+fn validate_and_kubernetes(bencher: divan::Bencher, n: usize) {
+    let mut stack = synthetic::stack(n).expect("stack");
+    for v in &mut stack.volumes {
+        v.size = Some(stackdef::ByteSize::gib(1));
+    }
+    let mut options = stackdef::emit::kubernetes::KubeOptions::new("registry.example.com/b", "1");
+    options.gateway_class = Some("bench".into());
+    bencher.bench_local(|| {
+        stackdef::emit::kubernetes::render(
+            &stackdef::validate(divan::black_box(&stack)).unwrap(),
+            &options,
+        )
+        .expect("emit")
+        .len()
+    });
+}
+
 /// The floor: serde_yaml serializing the compose document of the same stack (parsed from our own
 /// output, so it holds exactly the same data).
 #[divan::bench(args = SIZES, sample_count = 20)]

@@ -28,7 +28,7 @@ fi
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "== 1. validate + emit vs. serde_yaml floor (cargo bench --bench emit)"
-cargo bench -q --bench emit -- validate_and_emit validate_and_compose serde_yaml_floor clone_stack per_service_curve 2>/dev/null | tee target/bench-emit.txt
+cargo bench -q --bench emit -- validate_and_emit validate_and_compose validate_and_kubernetes serde_yaml_floor clone_stack per_service_curve 2>/dev/null | tee target/bench-emit.txt
 python3 - target/bench-emit.txt <<'PY'
 import re, sys
 unit = {"ns": 1e-6, "µs": 1e-3, "ms": 1.0, "s": 1e3}
@@ -52,6 +52,11 @@ for part in ("validate_and_emit", "validate_and_compose", "serde_yaml_floor", "c
     for stat in ("median", "fastest"):
         r = times[(part, 10000, stat)] / times[(part, 1000, stat)]
         print(f"scaling {part} 10,000 / 1,000 ({stat}): {r:.1f}x")
+for n in (1000, 10000):
+    k, c = times[("validate_and_kubernetes", n, "median")], times[("validate_and_compose", n, "median")]
+    print(f"validate_and_kubernetes / validate_and_compose, {n} services (median): {k:.2f} ms / {c:.2f} ms = {k / c:.2f}x")
+r = times[("validate_and_kubernetes", 10000, "median")] / times[("validate_and_kubernetes", 1000, "median")]
+print(f"scaling validate_and_kubernetes 10,000 / 1,000 (median): {r:.1f}x")
 curve = sorted(n for (g, n, s) in times if g == "per_service_curve" and s == "median")
 print("validate + emit per service (median): " + ", ".join(
     f"{n}: {times[('per_service_curve', n, 'median')] * 1e3 / n:.2f} µs" for n in curve))

@@ -156,6 +156,15 @@ struct Kube<'a> {
     mounted_files: Vec<(String, String, Option<String>)>,
     /// The generated files a bind may name: the proxies' nginx files and the options' files.
     generated: Vec<File>,
+    /// For each service, the services that reach it (its dependants and the proxies that run
+    /// as services and route to it), in declaration order, without repeats.
+    reached_by: HashMap<&'a str, Vec<&'a str>>,
+    /// The services a proxy on the host (the Gateway) routes to.
+    gateway_targets: BTreeSet<&'a str>,
+    /// How many services (the recipe's certbot aside) mount each named volume.
+    volume_users: HashMap<&'a str, usize>,
+    /// Services by name.
+    by_name: HashMap<&'a str, &'a Service>,
 }
 
 impl<'a> Kube<'a> {
@@ -190,19 +199,78 @@ impl<'a> Kube<'a> {
         }
         let mut secrets = BTreeSet::new();
         let mut plain = BTreeSet::new();
+        let declared: HashMap<&str, &crate::model::EnvVar> =
+            stack.env.iter().map(|v| (v.name(), v)).collect();
         for (_, var) in crate::check::env_reads(stack) {
-            let secret = stack
-                .env
-                .iter()
-                .find(|v| v.name() == var)
-                .is_some_and(|v| v.is_secret());
+            let secret = declared.get(var).is_some_and(|v| v.is_secret());
             if secret {
                 secrets.insert(var);
             } else {
                 plain.insert(var);
             }
         }
+        let by_name: HashMap<&str, &Service> = stack
+            .services
+            .iter()
+            .map(|s| (s.name.as_str(), s))
+            .collect();
+        let mut reached_by: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut edge = |from: &'a str, to: &'a str| {
+            let list = reached_by.entry(to).or_default();
+            if !list.contains(&from) {
+                list.push(from);
+            }
+        };
+        let mut gateway_targets = BTreeSet::new();
+        let mut proxy_routes: HashMap<&str, Vec<&str>> = HashMap::new();
+        for p in &stack.proxies {
+            let targets = p
+                .servers
+                .iter()
+                .flat_map(|srv| &srv.routes)
+                .filter_map(|r| match &r.action {
+                    crate::model::Action::Proxy(u) => Some(u.service.as_str()),
+                    _ => None,
+                });
+            match &p.placement {
+                Placement::Host => gateway_targets.extend(targets),
+                Placement::Service(x) | Placement::Frontend(x) => {
+                    proxy_routes.entry(x.as_str()).or_default().extend(targets);
+                }
+            }
+        }
+        let mut volume_users: HashMap<&str, usize> = HashMap::new();
+        for svc in stack.services.iter().filter(|s| !Self::replaced(s)) {
+            for d in svc.starts_after() {
+                edge(svc.name.as_str(), d.as_str());
+            }
+            for t in proxy_routes.get(svc.name.as_str()).into_iter().flatten() {
+                edge(svc.name.as_str(), t);
+            }
+            let mut mounted: BTreeSet<&str> = BTreeSet::new();
+            for mnt in &svc.mounts {
+                if let Mount::Volume { source, .. } = mnt
+                    && mounted.insert(source.as_str())
+                {
+                    *volume_users.entry(source.as_str()).or_default() += 1;
+                }
+            }
+        }
+        // declaration order: the policies are written in it
+        let order: HashMap<&str, usize> = stack
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        for list in reached_by.values_mut() {
+            list.sort_by_key(|n| order.get(n).copied().unwrap_or(usize::MAX));
+        }
         Ok(Kube {
+            reached_by,
+            gateway_targets,
+            volume_users,
+            by_name,
             stack,
             options,
             namespace,
@@ -996,17 +1064,7 @@ impl<'a> Kube<'a> {
                             "a volume on a cluster is a claim of a declared size: set `Volume::size`",
                         )
                     })?;
-                    let users = self
-                        .stack
-                        .services
-                        .iter()
-                        .filter(|s| !Self::replaced(s))
-                        .filter(|s| {
-                            s.mounts.iter().any(
-                                |m| matches!(m, Mount::Volume { source: x, .. } if x == source),
-                            )
-                        })
-                        .count();
+                    let users = self.volume_users.get(source.as_str()).copied().unwrap_or(0);
                     if users > 1 {
                         return Err(Error::invalid(
                             format!("volumes.{source}"),
@@ -1137,8 +1195,9 @@ impl<'a> Kube<'a> {
                 continue;
             }
             let Some(target) = self
-                .stack
-                .service(d.service.as_str())
+                .by_name
+                .get(d.service.as_str())
+                .copied()
                 .filter(|t| !Self::replaced(t))
             else {
                 continue;
@@ -1246,13 +1305,11 @@ impl<'a> Kube<'a> {
             }
             let to = &self.names[target.name.as_str()];
             let from: Vec<&str> = self
-                .stack
-                .services
-                .iter()
-                .filter(|s| {
-                    s.starts_after().any(|d| *d == target.name) || self.routes_to(s, target)
-                })
-                .map(|s| self.names[s.name.as_str()].as_str())
+                .reached_by
+                .get(target.name.as_str())
+                .into_iter()
+                .flatten()
+                .map(|s| self.names[s].as_str())
                 .collect();
             let mut rules: Vec<ExtValue> = Vec::new();
             if !from.is_empty() {
@@ -1268,12 +1325,7 @@ impl<'a> Kube<'a> {
                 ]));
             }
             let published = target.ports.iter().any(|p| p.published.is_some());
-            let gateway = self.stack.proxies.iter().any(|p| {
-                p.placement == Placement::Host
-                    && p.servers.iter().flat_map(|srv| &srv.routes).any(|r| {
-                        matches!(&r.action, crate::model::Action::Proxy(u) if u.service == target.name)
-                    })
-            });
+            let gateway = self.gateway_targets.contains(target.name.as_str());
             if (published || gateway) && !target.internal {
                 // what compose publishes on the host, and what the Gateway (running in its
                 // controller's namespace) routes to, is reachable from outside the namespace
@@ -1308,18 +1360,6 @@ impl<'a> Kube<'a> {
             }
         }
         out
-    }
-
-    /// Whether a proxy that runs as service `from` routes to `to`.
-    fn routes_to(&self, from: &Service, to: &Service) -> bool {
-        self.stack.proxies.iter().any(|p| {
-            matches!(&p.placement, Placement::Service(x) | Placement::Frontend(x) if *x == from.name)
-                && p.servers.iter().any(|srv| {
-                    srv.routes.iter().any(|r| {
-                        matches!(&r.action, crate::model::Action::Proxy(u) if u.service == to.name)
-                    })
-                })
-        })
     }
 
     /// A proxy on the host becomes a Gateway API `Gateway` (a listener per server name and
@@ -1605,12 +1645,11 @@ impl<'a> Kube<'a> {
             super::header(self.stack),
             self.env_config()
         );
+        let declared: HashMap<&str, &crate::model::EnvVar> =
+            self.stack.env.iter().map(|v| (v.name(), v)).collect();
         for name in &self.plain {
-            let value = self
-                .stack
-                .env
-                .iter()
-                .find(|v| v.name() == *name)
+            let value = declared
+                .get(name)
                 .and_then(|v| v.default_value())
                 .unwrap_or("");
             let _ = writeln!(out, "{name}={value}");
