@@ -637,6 +637,17 @@ impl<'a> Kube<'a> {
                 "a pod has its own network; run the containers that share one as one service",
             ));
         }
+        if let Some(d) = svc
+            .depends_on
+            .iter()
+            .find(|d| d.condition == Condition::CompletedSuccessfully)
+        {
+            return Err(Error::invalid(
+                at("depends_on"),
+                d.service.as_str(),
+                "waiting for a service to complete needs it as a Job, which stackdef does not write yet; drop the condition or run it before deploying",
+            ));
+        }
         let image = self.image(svc)?;
         let mut container = vec![("name", s(name.clone())), ("image", s(image))];
         if let Some(c) = &svc.entrypoint {
