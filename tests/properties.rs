@@ -609,3 +609,68 @@ fn diagram_labels_never_add_a_node_or_an_edge() {
         support::check_dot(&file);
     }
 }
+
+/// Random stacks (hostile strings in env values, arguments, users and labels) → the Kubernetes
+/// base: each is written or refused with a typed error naming the field; every literal env
+/// value reads back from the manifest as the kubelet will expand it (a literal `$(` escaped as
+/// `$$(`), and one `kubernetes-validate --strict` call judges a batch of them.
+#[test]
+fn kubernetes_manifests_of_random_stacks_validate_and_read_back() {
+    use stackdef::emit::kubernetes::{KubeOptions, render};
+    let dir = support::scratch("prop-kubernetes");
+    let options = KubeOptions::new("registry.example.com/prop", "1");
+    let mut runner = runner(400);
+    let strategy = stack();
+    let (mut batch, mut written, mut tries) = (String::new(), 0, 0);
+    while written < 40 {
+        tries += 1;
+        assert!(
+            tries < 4000,
+            "too few stacks were written to judge ({written})"
+        );
+        let mut stack = strategy.new_tree(&mut runner).expect("tree").current();
+        stack.volumes[0].size = Some(stackdef::ByteSize::gib(1));
+        let Ok(valid) = stackdef::validate(&stack) else {
+            continue;
+        };
+        let files = match render(&valid, &options) {
+            Ok(f) => f,
+            Err(Error::Invalid { field, .. }) => {
+                assert!(
+                    field.starts_with("services.svc") || field.starts_with("volumes."),
+                    "refused without naming the field: {field}"
+                );
+                continue;
+            }
+            Err(other) => panic!("unexpected error: {other}"),
+        };
+        written += 1;
+        for s in &stack.services {
+            let file = files
+                .iter()
+                .find(|f| f.name == format!("{}.yaml", s.name))
+                .expect("a file per service");
+            let doc: serde_yaml::Value =
+                serde_yaml::from_str(file.content.split("\n---\n").next().unwrap()).unwrap();
+            let env = &doc["spec"]["template"]["spec"]["containers"][0]["env"];
+            for (k, v) in &s.environment {
+                let want = v.as_literal().unwrap().replace("$(", "$$(");
+                let got = env
+                    .as_sequence()
+                    .and_then(|e| e.iter().find(|x| x["name"] == k.as_str()))
+                    .and_then(|x| x["value"].as_str());
+                assert_eq!(got, Some(want.as_str()), "{}", file.content);
+            }
+        }
+        for f in files
+            .iter()
+            .filter(|f| f.name.ends_with(".yaml") && f.name != "kustomization.yaml")
+        {
+            batch.push_str("---\n");
+            batch.push_str(&f.content);
+        }
+    }
+    let path = dir.join("batch.yaml");
+    std::fs::write(&path, batch).unwrap();
+    support::judge_kubernetes(&path).unwrap_or_else(|e| panic!("{e}"));
+}
